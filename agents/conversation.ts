@@ -1,0 +1,285 @@
+import type { LanguageModelV4Message } from "@ai-sdk/provider";
+import { Agent, type FiberRecoveryContext } from "agents";
+import { channels } from "../channels/index.ts";
+import { loadConfig } from "../src/config.ts";
+import { NormalizedEvent } from "../src/event.ts";
+import type { Journal, JournalEntry, StepKind } from "../src/harness/journal.ts";
+import type { ToolSet } from "../src/harness/tools.ts";
+import { runTurn, type StepReport } from "../src/harness/turn.ts";
+import { log } from "../src/log.ts";
+import { resolveModel } from "../src/models/index.ts";
+import { renderEvent } from "./triage/event-prompt.ts";
+import { triage } from "./triage/index.ts";
+
+export type AcceptResult =
+  | { status: "accepted"; seq: number }
+  | { status: "duplicate"; seq: number }
+  | { status: "ignored"; reason: string };
+
+/** What the live view shows: synced to connected clients by the agents SDK. */
+export interface ConversationState {
+  readonly pending: number;
+  readonly current: { seq: number; dedupeId: string; attempt: number; steps: StepReport[] } | null;
+  readonly last: {
+    seq: number;
+    status: "done" | "failed";
+    reply?: string;
+    error?: string;
+    steps: number;
+    /** Of this attempt only: a recovered turn answers finished steps from its journal. */
+    modelCalls?: number;
+    replayedSteps?: number;
+  } | null;
+  readonly turns: { done: number; failed: number };
+}
+
+type InboxRow = { seq: number; dedupe_id: string; event: string; attempts: number };
+
+/** Turns whose journals stay for inspection; older journals are compacted away. */
+const JOURNALS_KEPT = 5;
+/** Settled inbox rows kept (as dedupe ids only) to recognise late redeliveries. */
+const SETTLED_KEPT = 1000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS sb_inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedupe_id TEXT NOT NULL UNIQUE,
+    event TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    received_at INTEGER NOT NULL,
+    settled_at INTEGER,
+    error TEXT
+  );
+  CREATE TABLE IF NOT EXISTS sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS sb_journal (
+    seq INTEGER NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, output TEXT,
+    PRIMARY KEY (seq, step)
+  );
+  CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/**
+ * One Durable Object per conversation. `accept` makes an event durable and returns; turns
+ * drain the inbox in arrival order, one at a time, each inside a fiber so an eviction mid-turn
+ * is recovered and the turn re-run from its journal.
+ */
+export class ConversationAgent extends Agent<Env, ConversationState> {
+  override initialState: ConversationState = { pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
+  private draining: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Tables exist before onFiberRecovered, which runs ahead of onStart.
+    ctx.storage.sql.exec(SCHEMA);
+  }
+
+  /** Durably records the event; the turn runs after this returns. Safe to call twice. */
+  async accept(input: unknown): Promise<AcceptResult> {
+    const event = NormalizedEvent.parse(input);
+    const sql = this.ctx.storage.sql;
+    for (const id of [event.dedupeId, ...event.aliases]) {
+      const seen = sql
+        .exec<{ seq: number }>(
+          "SELECT seq FROM sb_inbox WHERE dedupe_id = ? UNION ALL SELECT seq FROM sb_alias WHERE alias = ? LIMIT 1",
+          id,
+          id,
+        )
+        .toArray()[0];
+      if (seen) return { status: "duplicate", seq: seen.seq };
+    }
+    if (!event.addressedToBot && !this.participated()) {
+      return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
+    }
+    if (!triage.triggers.includes(event.kind)) {
+      return { status: "ignored", reason: `"${event.kind}" events do not start a turn` };
+    }
+    const seq = sql
+      .exec<{ seq: number }>(
+        "INSERT INTO sb_inbox (dedupe_id, event, received_at) VALUES (?, ?, ?) RETURNING seq",
+        event.dedupeId,
+        JSON.stringify(event),
+        Date.now(),
+      )
+      .one().seq;
+    for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
+    // The alarm behind this schedule wakes the object even if it is evicted before draining.
+    await this.schedule(0, "drain", undefined, { idempotent: true });
+    this.ctx.waitUntil(this.drain());
+    return { status: "accepted", seq };
+  }
+
+  /** Runs pending turns in order until the inbox is empty or a turn must wait for a retry. */
+  async drain(): Promise<void> {
+    this.draining ??= this.drainInbox().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  override async onFiberRecovered(ctx: FiberRecoveryContext): Promise<void> {
+    if (!ctx.name.startsWith("turn:")) return;
+    log("turn.recovered", { conversationKey: this.name, fiber: ctx.name });
+    // Never run the turn from inside recovery: re-queue it and return.
+    await this.schedule(0, "drain", undefined, { idempotent: true });
+  }
+
+  private async drainInbox(): Promise<void> {
+    for (;;) {
+      const row = this.ctx.storage.sql
+        .exec<InboxRow>(
+          "SELECT seq, dedupe_id, event, attempts FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
+        )
+        .toArray()[0];
+      if (!row) return;
+      const next = await this.runFiber(`turn:${row.seq}`, () => this.turn(row));
+      if (next === "wait") return;
+    }
+  }
+
+  private async turn(row: InboxRow): Promise<"next" | "wait"> {
+    const sql = this.ctx.storage.sql;
+    const attempt = row.attempts + 1;
+    // Counted before the work, so a turn that crashes the object every time still ends.
+    sql.exec("UPDATE sb_inbox SET attempts = ? WHERE seq = ?", attempt, row.seq);
+    const event = NormalizedEvent.parse(JSON.parse(row.event));
+    const context = { conversationKey: event.conversationKey, dedupeId: event.dedupeId, seq: row.seq, attempt };
+    if (attempt > triage.maxAttempts) {
+      this.settle(row.seq, "failed", `gave up after ${triage.maxAttempts} attempts`);
+      return "next";
+    }
+    const steps: StepReport[] = [];
+    this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
+    try {
+      const channel = channels.find((candidate) => candidate.name === event.channel);
+      const config = loadConfig(this.env as unknown as Record<string, unknown>, channels);
+      const channelConfig = config.channels.get(event.channel);
+      if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
+      const outbound = channel.outbound(event.replyTo, channelConfig);
+      const allowed = triage.tools[event.channel] ?? [];
+      const tools: ToolSet = Object.fromEntries(
+        Object.entries(outbound.tools).filter(([name]) => allowed.includes(name)),
+      );
+      const prompt = renderEvent(event);
+      const result = await runTurn({
+        model: resolveModel(config.core.MODEL, triage.defaultModel),
+        instructions: triage.instructions,
+        history: this.history(),
+        prompt,
+        tools,
+        outbound,
+        journal: this.journal(row.seq),
+        turnKey: event.dedupeId,
+        maxSteps: triage.maxSteps,
+        onStep: (step) => {
+          steps.push(step);
+          this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
+        },
+      });
+      this.remember(prompt, result.reply);
+      this.settle(row.seq, "done");
+      log("turn.done", { ...context, steps: result.steps, replayed: result.replayedSteps, modelCalls: result.modelCalls });
+      this.publish({
+        current: null,
+        last: {
+          seq: row.seq,
+          status: "done",
+          reply: result.reply,
+          steps: result.steps,
+          modelCalls: result.modelCalls,
+          replayedSteps: result.replayedSteps,
+        },
+      });
+      return "next";
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= triage.maxAttempts) {
+        this.settle(row.seq, "failed", message);
+        log("turn.failed", { ...context, error: message });
+        this.publish({ current: null, last: { seq: row.seq, status: "failed", error: message, steps: steps.length } });
+        return "next";
+      }
+      const delaySeconds = 2 ** attempt;
+      log("turn.retry", { ...context, error: message, delaySeconds });
+      await this.schedule(delaySeconds, "drain", undefined, { idempotent: true });
+      this.publish({ current: null });
+      return "wait";
+    }
+  }
+
+  private settle(seq: number, status: "done" | "failed", error?: string): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      "UPDATE sb_inbox SET status = ?, settled_at = ?, error = ?, event = NULL WHERE seq = ?",
+      status,
+      Date.now(),
+      error ?? null,
+      seq,
+    );
+    // Compaction: keep recent journals for inspection and enough dedupe ids for late redeliveries.
+    sql.exec("DELETE FROM sb_journal WHERE seq <= ?", seq - JOURNALS_KEPT);
+    sql.exec("DELETE FROM sb_inbox WHERE status != 'pending' AND seq <= ?", seq - SETTLED_KEPT);
+    sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - SETTLED_KEPT);
+  }
+
+  private participated(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sb_meta WHERE key = 'participated'").toArray().length > 0;
+  }
+
+  private history(): LanguageModelV4Message[] {
+    return this.ctx.storage.sql
+      .exec<{ role: "user" | "assistant"; content: string }>("SELECT role, content FROM sb_history ORDER BY id")
+      .toArray()
+      .map(({ role, content }) => ({ role, content: [{ type: "text", text: content }] }));
+  }
+
+  private remember(prompt: LanguageModelV4Message, reply: string): void {
+    const sql = this.ctx.storage.sql;
+    const text = prompt.role === "user" ? prompt.content.map((part) => (part.type === "text" ? part.text : "")).join("") : "";
+    sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?)", text);
+    if (reply) {
+      sql.exec("INSERT INTO sb_history (role, content) VALUES ('assistant', ?)", reply);
+      sql.exec("INSERT OR REPLACE INTO sb_meta (key, value) VALUES ('participated', '1')");
+    }
+    sql.exec(
+      "DELETE FROM sb_history WHERE id NOT IN (SELECT id FROM sb_history ORDER BY id DESC LIMIT ?)",
+      triage.historyLimit,
+    );
+  }
+
+  private journal(seq: number): Journal {
+    const sql = this.ctx.storage.sql;
+    return {
+      read(step: number): JournalEntry | undefined {
+        const row = sql
+          .exec<{ kind: StepKind; name: string; output: string | null }>(
+            "SELECT kind, name, output FROM sb_journal WHERE seq = ? AND step = ?",
+            seq,
+            step,
+          )
+          .toArray()[0];
+        if (!row) return undefined;
+        return { step, kind: row.kind, name: row.name, ...(row.output === null ? {} : { output: JSON.parse(row.output) }) };
+      },
+      begin(step, kind, name) {
+        sql.exec("INSERT INTO sb_journal (seq, step, kind, name) VALUES (?, ?, ?, ?)", seq, step, kind, name);
+      },
+      finish(step, output) {
+        sql.exec("UPDATE sb_journal SET output = ? WHERE seq = ? AND step = ?", JSON.stringify(output), seq, step);
+      },
+    };
+  }
+
+  private publish(change: Partial<ConversationState>): void {
+    const pending = this.ctx.storage.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_inbox WHERE status = 'pending'")
+      .one().n;
+    const turns = this.ctx.storage.sql
+      .exec<{ done: number; failed: number }>(
+        "SELECT COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox",
+      )
+      .one();
+    this.setState({ ...this.state, ...change, pending, turns });
+  }
+}

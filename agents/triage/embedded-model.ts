@@ -1,0 +1,227 @@
+import type {
+  JSONValue,
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Message,
+} from "@ai-sdk/provider";
+import {
+  classifyIssue,
+  detectMissingInfo,
+  isConfident,
+  mapLabelToRepositoryLabel,
+  type IssueLabel,
+} from "./classifier/index.ts";
+import { PROMPT_EVENT_KEY, type PromptEvent } from "./event-prompt.ts";
+import { pullRequestReview } from "./pull-request.ts";
+
+/**
+ * The default model: deterministic, offline, no key. It is not a language model; it drives
+ * the same tool loop a real one would (list labels → add labels → answer), deciding each step
+ * from the trained issue classifier and the tool results already in the prompt.
+ */
+export const embeddedModel: LanguageModelV4 = {
+  specificationVersion: "v4",
+  provider: "switchboard",
+  modelId: "embedded-triage",
+  supportedUrls: {},
+  async doGenerate(options) {
+    return generate(options);
+  },
+  async doStream() {
+    throw new Error("the embedded model does not stream; use doGenerate");
+  },
+};
+
+const ISSUE_KINDS = new Set(["issue_opened", "issue_reopened", "issue_assigned", "assigned"]);
+const PR_KINDS = new Set(["pr_opened", "pr_ready_for_review"]);
+
+function generate(options: LanguageModelV4CallOptions): LanguageModelV4GenerateResult {
+  const { event, toolResults, history } = readPrompt(options.prompt);
+  const available = new Set((options.tools ?? []).map((tool) => tool.name));
+  const decision = event ? decide(event, toolResults, available, history) : { text: "I did not get a message." };
+  const content: LanguageModelV4Content[] =
+    "tool" in decision
+      ? [
+          {
+            type: "tool-call",
+            toolCallId: `call_${decision.tool}_${toolResults.size}`,
+            toolName: decision.tool,
+            input: JSON.stringify(decision.input),
+          },
+        ]
+      : [{ type: "text", text: decision.text }];
+  return {
+    content,
+    finishReason: { unified: "tool" in decision ? "tool-calls" : "stop", raw: undefined },
+    usage: {
+      inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: 0, text: 0, reasoning: 0 },
+    },
+    warnings: [],
+  } as LanguageModelV4GenerateResult;
+}
+
+type Decision = { tool: string; input: Record<string, JSONValue> } | { text: string };
+
+function decide(
+  event: PromptEvent,
+  results: ReadonlyMap<string, ToolOutcome>,
+  available: ReadonlySet<string>,
+  history: readonly string[],
+): Decision {
+  const need = (tool: string) => available.has(tool) && !results.has(tool);
+  if (PR_KINDS.has(event.kind)) {
+    if (need("list_pull_request_files")) return { tool: "list_pull_request_files", input: {} };
+    if (need("list_labels")) return { tool: "list_labels", input: {} };
+    const review = pullRequestReview(event, results.get("list_pull_request_files"), results.get("list_labels"));
+    if (need("add_labels") && review.labels.length > 0) return { tool: "add_labels", input: { labels: review.labels } };
+    return { text: review.comment(appliedLabels(results)) };
+  }
+  if (ISSUE_KINDS.has(event.kind) || (event.title && history.length === 0)) {
+    if (need("list_labels")) return { tool: "list_labels", input: {} };
+    const triage = triageIssue(event, results.get("list_labels"));
+    if (need("add_labels") && triage.labels.length > 0) return { tool: "add_labels", input: { labels: triage.labels } };
+    return { text: triage.comment(appliedLabels(results)) };
+  }
+  return { text: answerFollowUp(event, history) };
+}
+
+/** A tool result as the model sees it: its value, or the error the tool reported. */
+export type ToolOutcome = { ok: true; value: JSONValue } | { ok: false; error: string };
+
+const CATEGORY_NAMES: Record<IssueLabel | "docs", string> = {
+  bug: "bug report",
+  feature: "feature request",
+  question: "question",
+  docs: "documentation issue",
+};
+
+function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) {
+  const title = event.title ?? "";
+  const classified = classifyIssue({ title, body: event.text });
+  const confident = isConfident(classified);
+  const docs = looksLikeDocumentation(title);
+  const repoLabels = labelsResult?.ok && Array.isArray(labelsResult.value) ? labelsResult.value.map(String) : [];
+  const existing = new Set((event.labels ?? []).map((label) => label.toLowerCase()));
+  const proposed: string[] = [];
+  if (confident) {
+    const mapped = mapLabelToRepositoryLabel(classified.label, repoLabels);
+    if (mapped) proposed.push(mapped);
+  }
+  if (docs) {
+    const docsLabel = repoLabels.find((label) => /^(docs?|documentation)$/i.test(label.replace(/^[^a-z]+/i, "")));
+    if (docsLabel) proposed.push(docsLabel);
+  }
+  const labels = proposed.filter((label) => !existing.has(label.toLowerCase()));
+  const missing = classified.label === "bug" ? detectMissingInfo({ title, body: event.text }) : [];
+
+  return {
+    labels,
+    comment(applied: readonly string[]): string {
+      const percent = Math.round(classified.confidence * 100);
+      const lines: string[] = [];
+      if (confident) {
+        const category = docs ? `${CATEGORY_NAMES[classified.label]} about documentation` : CATEGORY_NAMES[classified.label];
+        lines.push(`**Triage:** this looks like a ${category} (confidence ${percent}%).`);
+      } else {
+        lines.push(
+          `**Triage:** I can't tell confidently whether this is a bug report, a feature request or a question ` +
+            `(best guess: ${CATEGORY_NAMES[classified.label]}, ${percent}%), so I have not labelled it.`,
+          "",
+          "Could you clarify what you expected to happen, what happened instead, or what you would like to be able to do?",
+        );
+      }
+      if (classified.reasons.length > 0) lines.push("", `Why: ${classified.reasons.join("; ")}.`);
+      if (missing.length > 0) {
+        lines.push("", "To help someone pick this up, please add:", ...missing.map((item) => `- ${item}`));
+      }
+      if (applied.length > 0) lines.push("", `Labels applied: ${applied.map((label) => `\`${label}\``).join(", ")}`);
+      else if (confident && repoLabels.length > 0 && labels.length === 0 && proposed.length === 0) {
+        lines.push("", `No existing label matches "${classified.label}", so I left the labels alone.`);
+      }
+      return lines.join("\n");
+    },
+  };
+}
+
+function looksLikeDocumentation(title: string): boolean {
+  return /\b(docs?|documentation|readme|typo|tutorial)\b/i.test(title);
+}
+
+function appliedLabels(results: ReadonlyMap<string, ToolOutcome>): string[] {
+  const outcome = results.get("add_labels");
+  if (!outcome?.ok || typeof outcome.value !== "object" || outcome.value === null) return [];
+  const added = (outcome.value as { added?: unknown }).added;
+  return Array.isArray(added) ? added.map(String) : [];
+}
+
+function answerFollowUp(event: PromptEvent, history: readonly string[]): string {
+  const question = event.text.trim();
+  const earlier = history.at(-1);
+  if (!earlier) {
+    const classified = classifyIssue({ title: question.split("\n")[0] ?? question, body: question });
+    const percent = Math.round(classified.confidence * 100);
+    const verdict = isConfident(classified)
+      ? `This reads like a ${CATEGORY_NAMES[classified.label]} (${percent}%): ${classified.reasons.join("; ")}.`
+      : `I can't classify this confidently (best guess: ${CATEGORY_NAMES[classified.label]}, ${percent}%). Could you say more?`;
+    return verdict;
+  }
+  const lines = [`Following up on my earlier note in this conversation:`, "", ...quote(earlier)];
+  if (/\bwhy\b|\breason/i.test(question)) {
+    const why = earlier.split("\n").find((line) => line.startsWith("Why:"));
+    lines.push("", why ? `My reasons were: ${why.slice(4).trim()}` : "I did not record reasons for that.");
+  }
+  lines.push(
+    "",
+    "I'm the embedded offline triage model, so I can classify and label but not hold a conversation; " +
+      "set `MODEL` to a language model provider for free-form answers.",
+  );
+  return lines.join("\n");
+}
+
+function quote(text: string): string[] {
+  return text
+    .split("\n")
+    .filter((line) => !line.startsWith("<!--"))
+    .slice(0, 6)
+    .map((line) => `> ${line}`);
+}
+
+/** Pulls the current event, the tool results since it, and earlier assistant answers from the prompt. */
+function readPrompt(prompt: readonly LanguageModelV4Message[]) {
+  let eventIndex = -1;
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i]!;
+    if (message.role === "user" && message.providerOptions?.[PROMPT_EVENT_KEY]) {
+      eventIndex = i;
+      break;
+    }
+  }
+  const event =
+    eventIndex >= 0
+      ? ((prompt[eventIndex]!.providerOptions![PROMPT_EVENT_KEY] as { event?: PromptEvent }).event ?? null)
+      : null;
+  const history: string[] = [];
+  for (const message of prompt.slice(0, Math.max(0, eventIndex))) {
+    if (message.role !== "assistant") continue;
+    const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    if (text) history.push(text);
+  }
+  const toolResults = new Map<string, ToolOutcome>();
+  for (const message of prompt.slice(eventIndex + 1)) {
+    if (message.role !== "tool") continue;
+    for (const part of message.content) {
+      if (part.type !== "tool-result") continue;
+      const output = part.output;
+      toolResults.set(
+        part.toolName,
+        output.type === "json"
+          ? { ok: true, value: output.value }
+          : { ok: false, error: "value" in output ? String(output.value) : output.type },
+      );
+    }
+  }
+  return { event, toolResults, history };
+}

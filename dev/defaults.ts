@@ -1,0 +1,41 @@
+// Development defaults for `npm run dev`: documented, dev-only values. They sign local test
+// events and authenticate against the local emulator; they protect nothing. A real `.dev.vars`
+// overrides any of them.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEV_EMULATOR_HOST, DEV_EMULATOR_PORT, DEV_GITHUB_TOKEN } from "./emulator/defaults.ts";
+
+export const DEV_WORKER_PORT = 8787;
+export const DEV_BOT_NAME = "switchboard";
+export const DEV_GITHUB_WEBHOOK_SECRET = "switchboard-dev-github-webhook-secret";
+
+export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATOR_PORT}`): Record<string, string> {
+  return {
+    BOT_NAME: DEV_BOT_NAME,
+    GITHUB_WEBHOOK_SECRET: DEV_GITHUB_WEBHOOK_SECRET,
+    GITHUB_TOKEN: DEV_GITHUB_TOKEN,
+    GITHUB_API_URL: `${emulatorUrl}/github`,
+  };
+}
+
+/** KEY=value lines, optionally quoted, `#` comments; the subset of dotenv wrangler reads. */
+export function parseDotenv(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    if (/^"(.*)"$/s.test(value)) value = JSON.parse(value) as string;
+    else if (/^'(.*)'$/s.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, "");
+    vars[match[1]!] = value;
+  }
+  return vars;
+}
+
+/** Dev defaults, then the project's `.dev.vars` on top. */
+export function resolveDevVars(root: string, emulatorUrl?: string): { vars: Record<string, string>; overridden: string[] } {
+  const path = join(root, ".dev.vars");
+  const local = existsSync(path) ? parseDotenv(readFileSync(path, "utf8")) : {};
+  return { vars: { ...devVars(emulatorUrl), ...local }, overridden: Object.keys(local) };
+}

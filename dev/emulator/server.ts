@@ -1,0 +1,106 @@
+// Runs the emulator on a real port with @hono/node-server.
+//   node dev/emulator/server.ts --port 8790 [--host 127.0.0.1] [--token ghp_x ...]
+//        [--app-id 1234567 --app-slug switchboard-dev --app-public-key path/to/public.pem]
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import { createEmulator, type Emulator, type EmulatorOptions } from "./app.ts";
+import {
+  DEV_EMULATOR_HOST,
+  DEV_EMULATOR_PORT,
+  DEV_GITHUB_APP_ID,
+  DEV_GITHUB_APP_SLUG,
+  DEV_GITHUB_BOT_LOGIN,
+  DEV_GITHUB_TOKEN,
+} from "./defaults.ts";
+
+export interface StartEmulatorOptions extends EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. The control API has no auth: keep it on loopback. */
+  host?: string;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT`; GitHub is at `${url}/github`, control at `${url}/_emulator`. */
+  url: string;
+  app: Hono;
+  emulator: Emulator;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: StartEmulatorOptions): Promise<RunningEmulator> {
+  const { port = 0, host = DEV_EMULATOR_HOST, ...rest } = options;
+  const emulator = createEmulator(rest);
+  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
+    (resolve, reject) => {
+      const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, (info) =>
+        resolve({ server: s, address: info }),
+      );
+      s.once("error", reject);
+    },
+  );
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    app: emulator.app,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Open Server-Sent Event streams and keep-alive sockets would hold close() forever.
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      }),
+  };
+}
+
+/** Emulator options for `npm run dev`: the dev token, and a GitHub App when a public key is given. */
+export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: string }): EmulatorOptions {
+  return {
+    github: {
+      tokens: [DEV_GITHUB_TOKEN],
+      botLogin: DEV_GITHUB_BOT_LOGIN,
+      ...(app
+        ? { app: { id: app.id ?? DEV_GITHUB_APP_ID, slug: app.slug ?? DEV_GITHUB_APP_SLUG, publicKeyPem: app.publicKeyPem } }
+        : {}),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: String(DEV_EMULATOR_PORT) },
+      host: { type: "string", default: DEV_EMULATOR_HOST },
+      token: { type: "string", multiple: true },
+      "app-id": { type: "string" },
+      "app-slug": { type: "string" },
+      "app-public-key": { type: "string" },
+    },
+  });
+  const keyFile = values["app-public-key"];
+  const options = devOptions(
+    keyFile
+      ? {
+          id: values["app-id"] ? Number(values["app-id"]) : undefined,
+          slug: values["app-slug"],
+          publicKeyPem: readFileSync(keyFile, "utf8"),
+        }
+      : undefined,
+  );
+  if (values.token) options.github.tokens.push(...values.token);
+  const running = await startEmulator({ ...options, port: Number(values.port), host: values.host });
+  console.log(`Switchboard emulator listening on ${running.url}`);
+  console.log(`  GITHUB_API_URL=${running.url}/github   (token: ${DEV_GITHUB_TOKEN})`);
+  console.log(`  control API:   ${running.url}/_emulator/calls`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

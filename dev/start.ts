@@ -1,0 +1,63 @@
+// `npm run dev`: the platform emulator, then the Worker in workerd pointed at it, with dev
+// secrets unless .dev.vars says otherwise; then one demo event so you see the bot work.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { resolveDevVars, DEV_WORKER_PORT } from "./defaults.ts";
+import { sendDemoIssue } from "./demo.ts";
+import { DEV_EMULATOR_PORT } from "./emulator/defaults.ts";
+import { devOptions, startEmulator } from "./emulator/server.ts";
+import { ROOT, startWorker } from "./workerd.ts";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: String(DEV_WORKER_PORT) },
+    "emulator-port": { type: "string", default: String(DEV_EMULATOR_PORT) },
+    demo: { type: "boolean", default: true },
+    "no-demo": { type: "boolean", default: false },
+  },
+});
+
+const emulator = await startEmulator({ ...devOptions(), port: Number(values["emulator-port"]) });
+const { vars, overridden } = resolveDevVars(ROOT, emulator.url);
+const worker = await startWorker({
+  vars,
+  port: Number(values.port),
+  persistTo: join(ROOT, ".wrangler/state"),
+});
+worker.process.stdout?.pipe(process.stdout);
+worker.process.stderr?.pipe(process.stderr);
+
+const health = (await (await fetch(`${worker.url}/health`)).json()) as { enabled: string[]; model: string };
+console.log(`
+Switchboard is running locally: workerd, the ${health.model} model, emulated platforms.
+
+  Worker      ${worker.url}          webhooks at /webhooks/<channel>, status at /health
+  Emulator    ${emulator.url}          every call the bot makes: ${emulator.url}/_emulator/calls
+  Channels    ${health.enabled.join(", ") || "none"}${overridden.length ? `\n  .dev.vars   overrides ${overridden.join(", ")}` : ""}
+
+Send another event:  npm run dev:send -- --title "..." --body "..."
+`);
+
+if (values.demo && !values["no-demo"]) {
+  const demo = await sendDemoIssue(worker.url, emulator.url, vars.GITHUB_WEBHOOK_SECRET ?? "");
+  if (demo.comment) {
+    console.log(`Demo: a GitHub issue was opened; the bot labelled it [${demo.labels?.join(", ")}] and commented:\n`);
+    console.log(demo.comment.replace(/^/gm, "    "), "\n");
+  } else {
+    console.log(`Demo event answered ${demo.status}: ${JSON.stringify(demo.response)}`);
+  }
+}
+
+async function shutdown() {
+  worker.kill("SIGTERM");
+  await Promise.race([worker.exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  worker.kill("SIGKILL");
+  await emulator.close();
+  process.exit(0);
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+worker.exited.then((code) => {
+  console.error(`wrangler dev exited (${code})`);
+  void emulator.close().then(() => process.exit(code ?? 1));
+});

@@ -1,0 +1,85 @@
+import type { z } from "zod";
+import type { ChannelName, NormalizedEventInput, ReplyTo } from "./event.ts";
+import type { ToolSet } from "./harness/tools.ts";
+
+/** The request as the ingress read it: the exact bytes once, and a clock. */
+export interface InboundRequest {
+  readonly body: Uint8Array;
+  readonly text: string;
+  readonly headers: Headers;
+  /** Milliseconds since the epoch; injected so freshness checks are testable. */
+  readonly now: number;
+}
+
+/** Why a verifier refused a request. The ingress maps every one of them to 401. */
+export type Rejection =
+  | "missing-signature"
+  | "malformed-signature"
+  | "bad-signature"
+  | "missing-timestamp"
+  | "stale-timestamp"
+  | "future-timestamp";
+
+export type Verdict = { ok: true } | { ok: false; reason: Rejection };
+
+/** What a channel made of a verified request. */
+export type Interpretation =
+  /** Answer directly: handshakes such as GitHub ping or Slack url_verification. */
+  | { type: "respond"; status: 200; body: unknown }
+  /** Valid, but nothing for the bot to do. Answered 202 with the reason. */
+  | { type: "ignore"; reason: string }
+  /** Signed but not understandable. Answered 400. */
+  | { type: "malformed"; reason: string }
+  /** Hand this to the conversation agent. */
+  | { type: "event"; event: NormalizedEventInput };
+
+export interface WebhookRoute<Config> {
+  /** Path under the Worker, e.g. "/webhooks/github". */
+  readonly path: string;
+  /** Accepted media types (without parameters); anything else is 415. */
+  readonly contentTypes: readonly string[];
+  verify(request: InboundRequest, config: Config): Promise<Verdict>;
+  interpret(request: InboundRequest, config: Config): Interpretation;
+}
+
+/** Options every outbound call gets from the harness. */
+export interface EffectContext {
+  /** Stable across re-runs of the same step: the key platform-side markers carry. */
+  readonly idempotencyKey: string;
+  /** True when an earlier attempt of this step may already have reached the platform. */
+  readonly replay: boolean;
+}
+
+export interface Delivery {
+  /** Platform id of what was posted (comment id, message ts…). */
+  readonly id: string;
+  readonly url?: string;
+}
+
+/** Talks back to the platform for one conversation. */
+export interface Outbound {
+  /** Post `markdown` in place (thread, issue, session) exactly once per idempotency key. */
+  reply(markdown: string, effect: EffectContext): Promise<Delivery>;
+  /** Channel-specific tools the model may call, keyed by tool name. */
+  readonly tools: ToolSet;
+}
+
+/** A platform: how its webhooks are checked and read, and how to answer on it. */
+export interface Channel<Config = unknown> {
+  readonly name: ChannelName;
+  /** The variable whose presence enables the channel (its webhook secret). */
+  readonly enabledBy: string;
+  /** Parses the Worker's env into this channel's config; issues name variables, never values. */
+  readonly config: z.ZodType<Config>;
+  readonly routes: readonly WebhookRoute<Config>[];
+  outbound(target: ReplyTo, config: Config): Outbound;
+}
+
+/**
+ * Checks a channel against the interface with its own config type, then erases that type so
+ * channels of every kind fit in one registry. Safe: the registry only ever hands a channel the
+ * config its own schema produced.
+ */
+export function defineChannel<Config>(channel: Channel<Config>): Channel<unknown> {
+  return channel as unknown as Channel<unknown>;
+}

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import type { Channel } from "./channel.ts";
+import type { ChannelName } from "./event.ts";
+
+/** Settings shared by every channel. */
+export const CoreConfig = z.object({
+  BOT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be the bot's @-handle, without the @"),
+  MODEL: z.string().optional(),
+  /** Largest webhook body read, in bytes; larger requests get 413 without being read. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Let other bots start turns (off by default: two bots answering each other never stop). */
+  ALLOW_BOTS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+});
+export type CoreConfig = z.infer<typeof CoreConfig>;
+
+export interface ChannelStatus {
+  readonly enabled: boolean;
+  /** Problems, each naming a variable and never its value. */
+  readonly problems: readonly string[];
+}
+
+export interface Config {
+  readonly core: CoreConfig;
+  /** Each enabled channel's parsed config, by name. */
+  readonly channels: ReadonlyMap<ChannelName, unknown>;
+  readonly status: Readonly<Record<string, ChannelStatus>>;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.problems = problems;
+    this.name = "ConfigError";
+  }
+}
+
+type EnvRecord = Readonly<Record<string, unknown>>;
+
+/** Every issue names the variable; zod's messages do not echo input values. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const variable = issue.path.length > 0 ? issue.path.join(".") : "environment";
+    return `${variable}: ${issue.message}`;
+  });
+}
+
+const cache = new WeakMap<object, Config>();
+
+/**
+ * Validates `env` once per isolate. Core settings must be valid; a channel is enabled when its
+ * `enabledBy` variable is set, and an enabled channel with bad settings is reported (by
+ * /health and by its webhook route) without taking the others down.
+ */
+export function loadConfig(env: EnvRecord, channels: readonly Channel<unknown>[]): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const core = CoreConfig.safeParse(env);
+  if (!core.success) throw new ConfigError(describeIssues(core.error));
+
+  const parsed = new Map<ChannelName, unknown>();
+  const status: Record<string, ChannelStatus> = {};
+  for (const channel of channels) {
+    if (!env[channel.enabledBy]) {
+      status[channel.name] = { enabled: false, problems: [`${channel.enabledBy}: not set`] };
+      continue;
+    }
+    const result = channel.config.safeParse(env);
+    if (result.success) {
+      parsed.set(channel.name, result.data);
+      status[channel.name] = { enabled: true, problems: [] };
+    } else {
+      status[channel.name] = { enabled: false, problems: describeIssues(result.error) };
+    }
+  }
+  const config: Config = { core: core.data, channels: parsed, status };
+  cache.set(env, config);
+  return config;
+}
+
+/** Comma- or whitespace-separated list in one variable. */
+export const listVariable = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? "")
+      .split(/[\s,]+/)
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );

@@ -1,0 +1,101 @@
+import { z } from "zod";
+
+/** Every platform Switchboard speaks. A new channel adds its name here and a folder under channels/. */
+export const ChannelName = z.enum(["github", "slack", "linear", "discord"]);
+export type ChannelName = z.infer<typeof ChannelName>;
+
+export const EventKind = z.enum([
+  "mention",
+  "message",
+  "issue_opened",
+  "issue_reopened",
+  "issue_assigned",
+  "pr_opened",
+  "pr_ready_for_review",
+  "comment",
+  "review_comment",
+  "assigned",
+  "command",
+  "action",
+]);
+export type EventKind = z.infer<typeof EventKind>;
+
+export const Actor = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  isBot: z.boolean(),
+  isSelf: z.boolean(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+/** Exactly what each outbound client needs to answer in place. */
+export const ReplyTo = z.discriminatedUnion("channel", [
+  z.object({
+    channel: z.literal("github"),
+    owner: z.string().min(1),
+    repo: z.string().min(1),
+    number: z.number().int().positive(),
+    /** GitHub App installation that delivered the event; selects the installation token. */
+    installationId: z.number().int().positive().optional(),
+    /** The comment that triggered the turn, when it was a comment (for reactions). */
+    commentId: z.number().int().positive().optional(),
+    isPullRequest: z.boolean(),
+  }),
+  z.object({
+    channel: z.literal("slack"),
+    teamId: z.string().min(1),
+    channelId: z.string().min(1),
+    threadTs: z.string().min(1),
+    messageTs: z.string().optional(),
+    responseUrl: z.string().url().optional(),
+  }),
+  z.object({
+    channel: z.literal("linear"),
+    issueId: z.string().min(1),
+    agentSessionId: z.string().optional(),
+    parentCommentId: z.string().optional(),
+  }),
+  z.object({
+    channel: z.literal("discord"),
+    channelId: z.string().min(1),
+    messageId: z.string().optional(),
+    interaction: z
+      .object({ applicationId: z.string(), token: z.string(), expiresAt: z.string() })
+      .optional(),
+  }),
+]);
+export type ReplyTo = z.infer<typeof ReplyTo>;
+
+/** Size of a pull request as the platform reports it, for summaries and size labels. */
+export const ChangeStats = z.object({
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  changedFiles: z.number().int().nonnegative(),
+  baseRef: z.string().optional(),
+  headRef: z.string().optional(),
+});
+export type ChangeStats = z.infer<typeof ChangeStats>;
+
+/** One event from any platform, in the only shape the core and the agents see. */
+export const NormalizedEvent = z.object({
+  channel: ChannelName,
+  /** The platform's delivery id: a redelivery carries the same one. */
+  dedupeId: z.string().min(1).max(200),
+  /** Further ids under which the same occurrence may arrive again (e.g. Slack channel:ts). */
+  aliases: z.array(z.string().min(1).max(200)).default([]),
+  conversationKey: z.string().min(1).max(300),
+  kind: EventKind,
+  actor: Actor,
+  /** Plain text, platform mentions resolved; the bot's own @-mention removed. */
+  text: z.string().max(65_536),
+  /** True when the bot was @-mentioned, assigned, or the event always starts a turn. */
+  addressedToBot: z.boolean(),
+  title: z.string().max(1024).optional(),
+  url: z.string().optional(),
+  labels: z.array(z.string()).optional(),
+  changes: ChangeStats.optional(),
+  occurredAt: z.string().datetime({ offset: true }),
+  replyTo: ReplyTo,
+});
+export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
+export type NormalizedEventInput = z.input<typeof NormalizedEvent>;

@@ -1,0 +1,191 @@
+import type {
+  JSONValue,
+  LanguageModelV4,
+  LanguageModelV4Message,
+  LanguageModelV4ToolResultOutput,
+} from "@ai-sdk/provider";
+import type { Delivery, EffectContext, Outbound } from "../channel.ts";
+import { isTransient } from "../outbox.ts";
+import type { Journal, StepKind } from "./journal.ts";
+import { describeTools, type ToolSet } from "./tools.ts";
+
+export interface TurnInput {
+  readonly model: LanguageModelV4;
+  readonly instructions: string;
+  /** Earlier exchanges of this conversation, oldest first. */
+  readonly history: readonly LanguageModelV4Message[];
+  /** The user message that starts this turn. */
+  readonly prompt: LanguageModelV4Message;
+  readonly tools: ToolSet;
+  readonly outbound: Pick<Outbound, "reply">;
+  readonly journal: Journal;
+  /** Prefix of every idempotency key in this turn; stable across re-runs. */
+  readonly turnKey: string;
+  /** No model call starts once this many steps ran (the tool calls it asked for still run). */
+  readonly maxSteps: number;
+  readonly signal?: AbortSignal;
+  /** Told about every step as it finishes or is answered from the journal. */
+  readonly onStep?: (step: StepReport) => void;
+}
+
+export interface StepReport {
+  readonly step: number;
+  readonly kind: StepKind;
+  readonly name: string;
+  readonly replayed: boolean;
+  /** Wall time spent inside the model, tool or platform call; 0 when replayed. */
+  readonly externalMs: number;
+}
+
+export interface TurnResult {
+  readonly reply: string;
+  readonly delivery: Delivery | null;
+  readonly steps: number;
+  readonly modelCalls: number;
+  readonly replayedSteps: number;
+  /** True when the step cap ended the turn before the model gave a final answer. */
+  readonly capped: boolean;
+}
+
+/** Text and tool calls: what a model step contributes to the conversation and the journal. */
+type ModelStep = { text: string; toolCalls: { toolCallId: string; toolName: string; input: string }[] };
+
+/**
+ * One turn of model ↔ tools. Every step is journaled before its result is used, so a re-run
+ * after a crash answers finished steps from the journal: no model call is paid twice and no
+ * side effect happens twice. The step in flight at the crash is re-run with `replay: true`,
+ * which is how outbound calls know to look for their platform-side marker first.
+ */
+export async function runTurn(input: TurnInput): Promise<TurnResult> {
+  const { journal, onStep } = input;
+  let step = 0;
+  let modelCalls = 0;
+  let replayedSteps = 0;
+
+  async function journaled<T extends JSONValue>(
+    kind: StepKind,
+    name: string,
+    run: (effect: { idempotencyKey: string; replay: boolean }) => Promise<T>,
+  ): Promise<T> {
+    const current = step++;
+    const entry = journal.read(current);
+    if (entry?.output !== undefined) {
+      replayedSteps++;
+      onStep?.({ step: current, kind, name, replayed: true, externalMs: 0 });
+      return entry.output as T;
+    }
+    if (!entry) journal.begin(current, kind, name);
+    input.signal?.throwIfAborted();
+    const started = performance.now();
+    const output = await run({ idempotencyKey: `${input.turnKey}:${current}`, replay: entry !== undefined });
+    const externalMs = performance.now() - started;
+    journal.finish(current, output);
+    onStep?.({ step: current, kind, name, replayed: false, externalMs });
+    return output;
+  }
+
+  const tools = describeTools(input.tools);
+  const messages: LanguageModelV4Message[] = [
+    { role: "system", content: input.instructions },
+    ...input.history,
+    input.prompt,
+  ];
+
+  let reply = "";
+  let capped = true;
+  while (step < input.maxSteps) {
+    const result = await journaled("model", input.model.modelId, async () => {
+      modelCalls++;
+      const generated = await input.model.doGenerate({
+        prompt: [...messages],
+        tools,
+        toolChoice: { type: "auto" },
+        ...(input.signal ? { abortSignal: input.signal } : {}),
+      });
+      const step: ModelStep = { text: "", toolCalls: [] };
+      for (const part of generated.content) {
+        if (part.type === "text") step.text += part.text;
+        if (part.type === "tool-call") {
+          step.toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+        }
+      }
+      return step as unknown as JSONValue;
+    }) as unknown as ModelStep;
+
+    if (result.toolCalls.length === 0) {
+      reply = result.text;
+      capped = false;
+      break;
+    }
+
+    messages.push({
+      role: "assistant",
+      content: [
+        ...(result.text ? [{ type: "text" as const, text: result.text }] : []),
+        ...result.toolCalls.map((call) => ({
+          type: "tool-call" as const,
+          toolCallId: call.toolCallId,
+          toolName: call.toolName,
+          input: parseToolInput(call.input),
+        })),
+      ],
+    });
+    const results: LanguageModelV4Message = { role: "tool", content: [] };
+    for (const call of result.toolCalls) {
+      const output = await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, effect));
+      results.content.push({
+        type: "tool-result",
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        output: output as LanguageModelV4ToolResultOutput,
+      });
+    }
+    messages.push(results);
+  }
+
+  if (capped) reply = `I stopped after ${input.maxSteps} steps without reaching an answer.`;
+
+  let delivery: Delivery | null = null;
+  if (reply.trim()) {
+    delivery = (await journaled("reply", "reply", async (effect) => {
+      const sent = await input.outbound.reply(reply, effect);
+      return { ...sent } as JSONValue;
+    })) as unknown as Delivery;
+  }
+  return { reply, delivery, steps: step, modelCalls, replayedSteps, capped };
+}
+
+function parseToolInput(raw: string): unknown {
+  try {
+    return JSON.parse(raw || "{}");
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Runs one tool call. Bad input and permanent platform errors go back to the model as an error
+ * result it can react to; transient failures (429, 5xx, network) throw so the whole turn is
+ * retried later and this step re-runs as a replay.
+ */
+async function callTool(
+  tools: ToolSet,
+  call: ModelStep["toolCalls"][number],
+  effect: EffectContext,
+): Promise<JSONValue> {
+  const tool = tools[call.toolName];
+  if (!tool) return errorOutput(`unknown tool "${call.toolName}"`);
+  const parsed = tool.input.safeParse(parseToolInput(call.input));
+  if (!parsed.success) return errorOutput(`invalid input: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  try {
+    const value = await tool.execute(parsed.data, effect);
+    return { type: "json", value } satisfies LanguageModelV4ToolResultOutput;
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    return errorOutput(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function errorOutput(message: string): JSONValue {
+  return { type: "error-text", value: message } satisfies LanguageModelV4ToolResultOutput;
+}

@@ -1,0 +1,108 @@
+import { Hono, type Context } from "hono";
+import type { Channel, InboundRequest, WebhookRoute } from "../channel.ts";
+import { ConfigError, loadConfig, type Config } from "../config.ts";
+import { NormalizedEvent } from "../event.ts";
+import { log } from "../log.ts";
+import { decodeBody, readBody } from "./body.ts";
+
+export type AcceptOutcome =
+  | { status: "accepted"; seq: number }
+  | { status: "duplicate"; seq: number }
+  | { status: "ignored"; reason: string };
+
+/** Hands a verified, normalized event to its conversation's agent; resolves once it is durable. */
+export type Deliver = (env: Env, event: NormalizedEvent) => Promise<AcceptOutcome>;
+
+export interface IngressOptions {
+  readonly channels: readonly Channel<unknown>[];
+  readonly deliver: Deliver;
+  readonly now?: () => number;
+}
+
+type AppEnv = { Bindings: Env };
+
+/**
+ * limit → verify → parse → normalize → filter → accept → ack. A 2xx means the event is in its
+ * conversation's inbox (or deliberately ignored, with the reason in the body).
+ */
+export function createIngress({ channels, deliver, now = Date.now }: IngressOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/health", (c) => {
+    const { status, core } = config(c);
+    const enabled = Object.entries(status)
+      .filter(([, channel]) => channel.enabled)
+      .map(([name]) => name);
+    return c.json({ ok: true, bot: core.BOT_NAME, model: core.MODEL ?? "embedded", enabled, channels: status });
+  });
+
+  for (const channel of channels) {
+    for (const route of channel.routes) {
+      app.post(route.path, (c) => handle(c, channel, route));
+    }
+  }
+
+  async function handle(c: Context<AppEnv>, channel: Channel<unknown>, route: WebhookRoute<unknown>) {
+    const settings = config(c);
+    const channelConfig = settings.channels.get(channel.name);
+    if (channelConfig === undefined) {
+      return c.json({ error: `the ${channel.name} channel is not enabled`, problems: settings.status[channel.name]?.problems }, 404);
+    }
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!route.contentTypes.includes(mediaType)) {
+      return c.json({ error: `unsupported content type; expected ${route.contentTypes.join(" or ")}` }, 415);
+    }
+    const body = await readBody(c.req.raw, settings.core.MAX_BODY_BYTES);
+    if (!body.ok) {
+      return c.json({ error: body.status === 413 ? `body larger than ${settings.core.MAX_BODY_BYTES} bytes` : "unreadable body" }, body.status);
+    }
+    const request: InboundRequest = { body: body.bytes, text: decodeBody(body.bytes), headers: c.req.raw.headers, now: now() };
+    const verdict = await route.verify(request, channelConfig);
+    if (!verdict.ok) return c.json({ error: "unauthorized", reason: verdict.reason }, 401);
+
+    const interpretation = route.interpret(request, channelConfig);
+    switch (interpretation.type) {
+      case "respond":
+        return c.json(interpretation.body as object, interpretation.status);
+      case "malformed":
+        return c.json({ error: "malformed", reason: interpretation.reason }, 400);
+      case "ignore":
+        return c.json({ status: "ignored", reason: interpretation.reason }, 202);
+    }
+    const parsed = NormalizedEvent.safeParse(interpretation.event);
+    if (!parsed.success) {
+      return c.json({ error: "malformed", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, 400);
+    }
+    const event = parsed.data;
+    const filtered = policy(event, settings);
+    if (filtered) return c.json({ status: "ignored", reason: filtered }, 202);
+
+    const outcome = await deliver(c.env, event);
+    log(`ingress.${outcome.status}`, { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId });
+    if (outcome.status === "ignored") return c.json({ status: "ignored", reason: outcome.reason }, 202);
+    return c.json({ status: outcome.status, conversationKey: event.conversationKey, dedupeId: event.dedupeId }, 200);
+  }
+
+  function config(c: Context<AppEnv>): Config {
+    return loadConfig(c.env as unknown as Record<string, unknown>, channels);
+  }
+
+  app.notFound((c) => c.json({ error: "not found" }, 404));
+  app.onError((error, c) => {
+    if (error instanceof ConfigError) {
+      log("config.invalid", { problems: error.problems.join("; ") });
+      return c.json({ error: "server misconfigured", problems: error.problems }, 503);
+    }
+    // Nothing was acknowledged: the platform's redelivery is what we want.
+    log("ingress.error", { error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "unknown" });
+    return c.json({ error: "temporarily unavailable" }, 503, { "retry-after": "5" });
+  });
+  return app;
+}
+
+/** The bot never answers itself, and other bots only when ALLOW_BOTS is set. */
+function policy(event: NormalizedEvent, settings: Config): string | null {
+  if (event.actor.isSelf) return "sent by the bot itself";
+  if (event.actor.isBot && !settings.core.ALLOW_BOTS) return `sent by another bot (${event.actor.name}); set ALLOW_BOTS=true to answer bots`;
+  return null;
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { TEST_BOT_NAME } from "./env.ts";
+import { conversation } from "./support/agents.ts";
+import { isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
+import { githubExample, inRepository, newDelivery, postGitHub, uniqueRepo } from "./support/github.ts";
+
+function openedIssue(owner: string, repo: string, title: string, body: string) {
+  const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+  Object.assign(payload.issue as object, { title, body, labels: [] });
+  return payload;
+}
+
+const CRASH_REPORT = {
+  title: "App crashes with TypeError when saving settings",
+  body: [
+    "### Steps to reproduce",
+    "1. Open settings",
+    "2. Click save",
+    "",
+    "### Expected behavior",
+    "Settings are saved.",
+    "",
+    "### Actual behavior",
+    "The app crashes:",
+    "```",
+    "TypeError: Cannot read properties of undefined (reading 'id')",
+    "    at save (settings.js:42:13)",
+    "```",
+    "",
+    "Version: 2.3.1 on macOS 14.2",
+  ].join("\n"),
+};
+
+async function settled(key: string) {
+  const agent = await conversation(key);
+  return waitFor(`turns in ${key} to settle`, async () => {
+    const state = await agent.state;
+    return state.pending === 0 && state.current === null && state.last ? state : null;
+  });
+}
+
+describe("GitHub: an opened issue gets one triage comment and labels", () => {
+  it("classifies, labels from the repository's own labels, and comments once", async () => {
+    const { owner, repo } = uniqueRepo("triage");
+    const response = await postGitHub("issues", openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "accepted", conversationKey: `github:${owner}/${repo}#1` });
+
+    const comments = await waitFor("the triage comment", async () => {
+      const calls = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+      return calls.length > 0 ? calls : null;
+    });
+    await settled(`github:${owner}/${repo}#1`);
+    const calls = await recordedCalls("github", `/${repo}/`);
+    expect(calls.filter(isCommentPost)).toHaveLength(1);
+    const body = (comments[0]!.body as { body: string }).body;
+    expect(body).toMatch(/\*\*Triage:\*\* this looks like a bug report \(confidence \d+%\)/);
+    expect(body).toMatch(/Why: .+/);
+    expect(body).toMatch(/Labels applied: `bug`/);
+    expect(body).toMatch(/<!-- switchboard:.+ -->$/);
+    // It looked at the repository's labels before choosing, and applied only an existing one.
+    expect(calls.findIndex((c) => c.method === "GET" && c.path.includes("/labels"))).toBeLessThan(calls.findIndex(isLabelPost));
+    expect(calls.filter(isLabelPost).map((c) => c.body)).toEqual([{ labels: ["bug"] }]);
+  });
+
+  it("the same delivery twice → one turn, one comment", async () => {
+    const { owner, repo } = uniqueRepo("dedupe");
+    const payload = openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body);
+    const delivery = newDelivery();
+    const first = await postGitHub("issues", payload, { delivery });
+    const second = await postGitHub("issues", payload, { delivery });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ status: "duplicate" });
+    const state = await settled(`github:${owner}/${repo}#1`);
+    expect(state.turns).toEqual({ done: 1, failed: 0 });
+    // A redelivery after the turn finished is still a duplicate.
+    expect(await (await postGitHub("issues", payload, { delivery })).json()).toMatchObject({ status: "duplicate" });
+    expect((await recordedCalls("github", `/${repo}/`)).filter(isCommentPost)).toHaveLength(1);
+  });
+
+  it("answers a follow-up mention in context, ignores its own comments and unaddressed chatter before it took part", async () => {
+    const { owner, repo } = uniqueRepo("followup");
+    const key = `github:${owner}/${repo}#1`;
+    const comment = (body: string, login = "Codertocat", type = "User") => {
+      const payload = inRepository(githubExample("issue_comment", "created"), owner, repo);
+      Object.assign(payload.comment as object, { body, id: Math.floor(Math.random() * 1e9) + 1 });
+      Object.assign(payload.sender as object, { login, type });
+      return payload;
+    };
+
+    const early = await postGitHub("issue_comment", comment("Anyone seen this?"));
+    expect(early.status).toBe(202);
+    expect(await early.json()).toMatchObject({ status: "ignored", reason: expect.stringMatching(/not addressed to the bot/) });
+
+    await postGitHub("issues", openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
+    await settled(key);
+
+    const own = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} echo`, `${TEST_BOT_NAME}[bot]`, "Bot"));
+    expect(await own.json()).toEqual({ status: "ignored", reason: "sent by the bot itself" });
+    const otherBot = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} hi`, "dependabot[bot]", "Bot"));
+    expect(otherBot.status).toBe(202);
+
+    const followUp = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} why did you label it that way?`));
+    expect(followUp.status).toBe(200);
+    const replies = await waitFor("the follow-up answer", async () => {
+      const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+      return posts.length >= 2 ? posts : null;
+    });
+    const answer = (replies[1]!.body as { body: string }).body;
+    expect(answer).toMatch(/My reasons were: /);
+    expect(answer).toMatch(/Following up on my earlier note/);
+
+    // Now that the bot takes part, a comment that does not mention it still reaches it.
+    const chatter = await postGitHub("issue_comment", comment("Thanks, that helps"));
+    expect(chatter.status).toBe(200);
+    await settled(key);
+    expect((await recordedCalls("github", `/${repo}/`)).filter(isCommentPost)).toHaveLength(3);
+  });
+
+  it("a pull request gets a summary, a size label, and risky files flagged", async () => {
+    const { owner, repo } = uniqueRepo("pr");
+    const payload = inRepository(githubExample("pull_request", "opened"), owner, repo);
+    const pr = payload.pull_request as { number: number; additions: number; deletions: number; changed_files: number; draft: boolean };
+    Object.assign(pr, { additions: 120, deletions: 30, changed_files: 2, draft: false });
+    await fetch(`${(await import("./support/emulator.ts")).emulatorUrl}/_emulator/github/issues`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        owner,
+        repo,
+        number: pr.number,
+        title: "Rotate session tokens",
+        body: "",
+        pull_request: {
+          files: [
+            { filename: "src/auth/session.ts", additions: 100, deletions: 20, status: "modified" },
+            { filename: "package.json", additions: 20, deletions: 10, status: "modified" },
+          ],
+        },
+      }),
+    });
+    expect((await postGitHub("pull_request", payload)).status).toBe(200);
+    await settled(`github:${owner}/${repo}#${pr.number}`);
+    const calls = await recordedCalls("github", `/${repo}/`);
+    expect(calls.filter(isLabelPost).map((c) => c.body)).toEqual([{ labels: ["size/L"] }]);
+    const body = (calls.find(isCommentPost)!.body as { body: string }).body;
+    expect(body).toMatch(/2 file\(s\) changed, \+120 −30 \(size L\)/);
+    expect(body).toMatch(/authentication or permissions: `src\/auth\/session.ts`/);
+    expect(body).toMatch(/dependencies: `package.json`/);
+  });
+});

@@ -1,0 +1,95 @@
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ConversationAgent } from "../agents/conversation.ts";
+import { conversation } from "./support/agents.ts";
+import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
+import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
+
+const ISSUE = {
+  title: "Crash on startup: TypeError reading 'config'",
+  body: "Steps to reproduce:\n1. run `app start`\n\nExpected: it starts\nActual: TypeError: Cannot read properties of undefined (reading 'config')\n\nVersion 4.1.0",
+};
+
+async function stepsDone(key: string): Promise<number> {
+  const agent = await conversation(key);
+  return runInDurableObject(agent, (instance: ConversationAgent) => instance.state.current?.steps.length ?? -1);
+}
+
+async function settledState(key: string) {
+  return waitFor(`${key} to settle`, async () => {
+    const agent = await conversation(key);
+    const state = await runInDurableObject(agent, (instance: ConversationAgent) => instance.state);
+    return state.pending === 0 && state.current === null && state.last ? state : null;
+  });
+}
+
+/**
+ * The embedded model's issue turn: 0 model → 1 list_labels (GET) → 2 model → 3 add_labels
+ * (POST) → 4 model → 5 reply (POST comment). A crash is forced while the next platform call
+ * is held by the emulator, i.e. right after step `after` was journaled.
+ */
+const boundaries = [
+  { after: 0, hold: { method: "GET", path: "/labels" }, modelStepsDone: 1 },
+  { after: 2, hold: { method: "POST", path: "/issues/1/labels" }, modelStepsDone: 2 },
+  { after: 4, hold: { method: "POST", path: "/issues/1/comments" }, modelStepsDone: 3 },
+];
+
+describe("crash recovery: the process dies mid-turn, the turn completes once", () => {
+  for (const { after, hold, modelStepsDone } of boundaries) {
+    it(`killed after step ${after} (before ${hold.method} ${hold.path}): one comment, labels once, no model call repeated`, async () => {
+      const { owner, repo } = uniqueRepo(`crash-${after}`);
+      const key = `github:${owner}/${repo}#1`;
+      await injectFault({
+        platform: "github",
+        method: hold.method,
+        pathPattern: `/repos/${owner}/${repo}${hold.path}`,
+        kind: "timeout",
+        delayMs: 1500,
+        then: "gateway-timeout",
+      });
+      const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+      Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
+      expect((await postGitHub("issues", payload)).status).toBe(200);
+
+      await waitFor(`step ${after} to be journaled`, async () => (await stepsDone(key)) === after + 1);
+      await abortAllDurableObjects();
+
+      const state = await settledState(key);
+      expect(state.last).toMatchObject({ status: "done", replayedSteps: after + 1, modelCalls: 3 - modelStepsDone });
+      const calls = await recordedCalls("github", `/${repo}/`);
+      expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
+      expect(calls.filter((c) => isLabelPost(c) && c.status === 200)).toHaveLength(1);
+    });
+  }
+
+  for (const target of ["/issues/1/labels", "/issues/1/comments"]) {
+    it(`killed after the platform applied POST ${target} but before the journal recorded it: not applied twice`, async () => {
+      const { owner, repo } = uniqueRepo("applied");
+      const key = `github:${owner}/${repo}#1`;
+      // Held, then applied even though the caller is gone: the hardest case for exactly-once.
+      await injectFault({
+        platform: "github",
+        method: "POST",
+        pathPattern: `/repos/${owner}/${repo}${target}$`,
+        kind: "timeout",
+        delayMs: 800,
+        then: "proceed",
+      });
+      const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+      Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
+      expect((await postGitHub("issues", payload)).status).toBe(200);
+
+      const held = target.endsWith("labels") ? 3 : 5;
+      await waitFor(`the turn to reach step ${held}`, async () => (await stepsDone(key)) === held);
+      await abortAllDurableObjects();
+      await waitFor("the held call to land", async () =>
+        (await recordedCalls("github", `/${repo}${target}`)).some((c) => c.method === "POST" && c.status < 300),
+      );
+
+      await settledState(key);
+      const calls = await recordedCalls("github", `/${repo}/`);
+      expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
+      expect(calls.filter((c) => isLabelPost(c) && c.status === 200)).toHaveLength(1);
+    });
+  }
+});
