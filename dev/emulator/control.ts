@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { githubExamples } from "../github-examples.ts";
 import { PLATFORMS, type Core, type FaultRule, type Platform, type PlatformModule } from "./core.ts";
 
 const platformSchema = z.enum(["github", "slack", "linear", "discord"]);
@@ -111,6 +112,16 @@ export function createControlApi(core: Core, platforms: readonly PlatformModule[
     core.reset();
     for (const p of platforms) p.reset();
     return c.json({ ok: true });
+  });
+
+  // GitHub's documented payloads for one event, for clients that cannot load the 4 MB package
+  // (tests inside workerd, the playground page).
+  control.get("/github/examples/:event", (c) => {
+    try {
+      return c.json(githubExamples(c.req.param("event")));
+    } catch {
+      return c.json({ error: "no such GitHub event" }, 404);
+    }
   });
 
   control.get("/state/:platform", (c) => {
