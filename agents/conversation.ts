@@ -202,7 +202,8 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       }
       const delaySeconds = 2 ** attempt;
       log("turn.retry", { ...context, error: message, delaySeconds });
-      await this.schedule(delaySeconds, "drain", undefined, { idempotent: true });
+      // Its own payload: an idempotent schedule would fold into the drain job running right now.
+      await this.schedule(delaySeconds, "drain", { retry: row.seq, attempt });
       this.publish({ current: null });
       return "wait";
     }

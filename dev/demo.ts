@@ -1,6 +1,7 @@
 // Sends a realistic GitHub event to a running Switchboard and prints the bot's answer as the
 // emulator recorded it. Used by `npm run dev` (once at start) and `npm run dev:send`.
-import { githubExample, inRepository, signedDelivery } from "./github-events.ts";
+import { githubExample } from "./github-examples.ts";
+import { inRepository, signedDelivery } from "./github-events.ts";
 
 export const DEMO_ISSUE = {
   title: "Editor freezes and crashes when opening a large JSON file",

@@ -1,24 +1,8 @@
-// Builds GitHub webhook deliveries exactly as GitHub sends them (payload from GitHub's own
-// examples, real HMAC signature). Runtime-agnostic: used by dev scripts in Node and by tests
-// inside workerd.
+// Builds GitHub webhook deliveries exactly as GitHub sends them: exact bytes, real HMAC
+// signature. Runtime-agnostic: used by dev scripts in Node and by tests inside workerd.
 import { sign } from "@octokit/webhooks-methods";
-import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 
 export type GitHubPayload = Record<string, unknown> & { action?: string };
-type ExampleGroup = { name: string; examples: GitHubPayload[] };
-
-/** GitHub's documented payloads for one event, deep-copied so callers may edit them. */
-export function githubExamples(event: string): GitHubPayload[] {
-  const group = (examples as unknown as ExampleGroup[]).find((candidate) => candidate.name === event);
-  if (!group) throw new Error(`no GitHub examples for "${event}"`);
-  return structuredClone(group.examples);
-}
-
-export function githubExample(event: string, action: string): GitHubPayload {
-  const found = githubExamples(event).find((example) => example.action === action);
-  if (!found) throw new Error(`no GitHub example for ${event}.${action}`);
-  return found;
-}
 
 /** Moves a payload to another repository (tests and demos keep conversations apart this way). */
 export function inRepository<T extends GitHubPayload>(payload: T, owner: string, repo: string): T {

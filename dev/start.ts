@@ -42,7 +42,7 @@ if (values.demo && !values["no-demo"]) {
   const demo = await sendDemoIssue(worker.url, emulator.url, vars.GITHUB_WEBHOOK_SECRET ?? "");
   if (demo.comment) {
     console.log(`Demo: a GitHub issue was opened; the bot labelled it [${demo.labels?.join(", ")}] and commented:\n`);
-    console.log(demo.comment.replace(/^/gm, "    "), "\n");
+    console.log(demo.comment.replace(/\n*<!-- switchboard:.*-->\s*$/, "").replace(/^/gm, "    "), "\n");
   } else {
     console.log(`Demo event answered ${demo.status}: ${JSON.stringify(demo.response)}`);
   }

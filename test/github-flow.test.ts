@@ -4,8 +4,8 @@ import { conversation } from "./support/agents.ts";
 import { isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { githubExample, inRepository, newDelivery, postGitHub, uniqueRepo } from "./support/github.ts";
 
-function openedIssue(owner: string, repo: string, title: string, body: string) {
-  const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+async function openedIssue(owner: string, repo: string, title: string, body: string) {
+  const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
   Object.assign(payload.issue as object, { title, body, labels: [] });
   return payload;
 }
@@ -42,7 +42,7 @@ async function settled(key: string) {
 describe("GitHub: an opened issue gets one triage comment and labels", () => {
   it("classifies, labels from the repository's own labels, and comments once", async () => {
     const { owner, repo } = uniqueRepo("triage");
-    const response = await postGitHub("issues", openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
+    const response = await postGitHub("issues", await openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: "accepted", conversationKey: `github:${owner}/${repo}#1` });
 
@@ -65,7 +65,7 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
 
   it("the same delivery twice → one turn, one comment", async () => {
     const { owner, repo } = uniqueRepo("dedupe");
-    const payload = openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body);
+    const payload = await openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body);
     const delivery = newDelivery();
     const first = await postGitHub("issues", payload, { delivery });
     const second = await postGitHub("issues", payload, { delivery });
@@ -82,26 +82,26 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
   it("answers a follow-up mention in context, ignores its own comments and unaddressed chatter before it took part", async () => {
     const { owner, repo } = uniqueRepo("followup");
     const key = `github:${owner}/${repo}#1`;
-    const comment = (body: string, login = "Codertocat", type = "User") => {
-      const payload = inRepository(githubExample("issue_comment", "created"), owner, repo);
+    const comment = async (body: string, login = "Codertocat", type = "User") => {
+      const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
       Object.assign(payload.comment as object, { body, id: Math.floor(Math.random() * 1e9) + 1 });
       Object.assign(payload.sender as object, { login, type });
       return payload;
     };
 
-    const early = await postGitHub("issue_comment", comment("Anyone seen this?"));
+    const early = await postGitHub("issue_comment", await comment("Anyone seen this?"));
     expect(early.status).toBe(202);
     expect(await early.json()).toMatchObject({ status: "ignored", reason: expect.stringMatching(/not addressed to the bot/) });
 
-    await postGitHub("issues", openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
+    await postGitHub("issues", await openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body));
     await settled(key);
 
-    const own = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} echo`, `${TEST_BOT_NAME}[bot]`, "Bot"));
+    const own = await postGitHub("issue_comment", await comment(`@${TEST_BOT_NAME} echo`, `${TEST_BOT_NAME}[bot]`, "Bot"));
     expect(await own.json()).toEqual({ status: "ignored", reason: "sent by the bot itself" });
-    const otherBot = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} hi`, "dependabot[bot]", "Bot"));
+    const otherBot = await postGitHub("issue_comment", await comment(`@${TEST_BOT_NAME} hi`, "dependabot[bot]", "Bot"));
     expect(otherBot.status).toBe(202);
 
-    const followUp = await postGitHub("issue_comment", comment(`@${TEST_BOT_NAME} why did you label it that way?`));
+    const followUp = await postGitHub("issue_comment", await comment(`@${TEST_BOT_NAME} why did you label it that way?`));
     expect(followUp.status).toBe(200);
     const replies = await waitFor("the follow-up answer", async () => {
       const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
@@ -112,7 +112,7 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
     expect(answer).toMatch(/Following up on my earlier note/);
 
     // Now that the bot takes part, a comment that does not mention it still reaches it.
-    const chatter = await postGitHub("issue_comment", comment("Thanks, that helps"));
+    const chatter = await postGitHub("issue_comment", await comment("Thanks, that helps"));
     expect(chatter.status).toBe(200);
     await settled(key);
     expect((await recordedCalls("github", `/${repo}/`)).filter(isCommentPost)).toHaveLength(3);
@@ -120,7 +120,7 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
 
   it("a pull request gets a summary, a size label, and risky files flagged", async () => {
     const { owner, repo } = uniqueRepo("pr");
-    const payload = inRepository(githubExample("pull_request", "opened"), owner, repo);
+    const payload = inRepository(await githubExample("pull_request", "opened"), owner, repo);
     const pr = payload.pull_request as { number: number; additions: number; deletions: number; changed_files: number; draft: boolean };
     Object.assign(pr, { additions: 120, deletions: 30, changed_files: 2, draft: false });
     await fetch(`${(await import("./support/emulator.ts")).emulatorUrl}/_emulator/github/issues`, {

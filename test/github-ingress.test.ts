@@ -25,7 +25,7 @@ describe("GitHub ingress rejects bad input with the right 4xx and changes nothin
   for (const [name, status, options] of cases) {
     it(`${name} → ${status}`, async () => {
       const { owner, repo } = uniqueRepo("reject");
-      const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+      const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
       const before = await listConversations();
       const response = await postGitHub("issues", payload, await options(JSON.stringify(payload)));
       expect(response.status).toBe(status);
@@ -36,7 +36,7 @@ describe("GitHub ingress rejects bad input with the right 4xx and changes nothin
 
   it("truncated JSON with a valid signature → 400", async () => {
     const { owner, repo } = uniqueRepo("truncated");
-    const text = JSON.stringify(inRepository(githubExample("issues", "opened"), owner, repo));
+    const text = JSON.stringify(inRepository(await githubExample("issues", "opened"), owner, repo));
     const before = await listConversations();
     const response = await postGitHub("issues", null, { body: text.slice(0, text.length / 2) });
     expect(response.status).toBe(400);
@@ -52,7 +52,7 @@ describe("GitHub ingress rejects bad input with the right 4xx and changes nothin
 
   it("over the size cap → 413 before the body is read", async () => {
     const { owner, repo } = uniqueRepo("oversize");
-    const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+    const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
     (payload.issue as { body: string }).body = "x".repeat(1_100_000);
     const before = await listConversations();
     const response = await postGitHub("issues", payload);
@@ -88,7 +88,7 @@ describe("GitHub ingress rejects bad input with the right 4xx and changes nothin
 
   it("ping → 200 and no conversation", async () => {
     const before = await listConversations();
-    const response = await postGitHub("ping", githubExamples("ping")[0]);
+    const response = await postGitHub("ping", (await githubExamples("ping"))[0]);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, pong: true });
     expect(await listConversations()).toBe(before);
@@ -96,7 +96,7 @@ describe("GitHub ingress rejects bad input with the right 4xx and changes nothin
 
   it("events the bot does not handle → 202 with the reason", async () => {
     const { owner, repo } = uniqueRepo("ignored");
-    const response = await postGitHub("issues", inRepository(githubExample("issues", "labeled"), owner, repo));
+    const response = await postGitHub("issues", inRepository(await githubExample("issues", "labeled"), owner, repo));
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: "ignored", reason: 'GitHub "issues.labeled" events do not start a turn' });
   });

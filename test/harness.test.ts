@@ -172,7 +172,8 @@ describe("durable turn harness", () => {
     const { model, seen } = scriptedModel([[call("lookup", { q: "again" })]]);
     const result = await runTurn({ ...base, model, maxSteps: 5, journal: new MemoryJournal() });
     expect(result.capped).toBe(true);
-    expect(result.steps).toBe(6); // five steps and the reply saying so
+    // Model calls at steps 0, 2, 4; their tool calls at 1, 3, 5; then the reply saying so.
+    expect(result.steps).toBe(7);
     expect(seen).toHaveLength(3);
     expect(result.reply).toMatch(/stopped after 5 steps/);
   });

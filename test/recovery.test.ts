@@ -47,7 +47,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
         delayMs: 1500,
         then: "gateway-timeout",
       });
-      const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+      const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
       Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
       expect((await postGitHub("issues", payload)).status).toBe(200);
 
@@ -75,7 +75,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
         delayMs: 800,
         then: "proceed",
       });
-      const payload = inRepository(githubExample("issues", "opened"), owner, repo);
+      const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
       Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
       expect((await postGitHub("issues", payload)).status).toBe(200);
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listVariable } from "../../src/config.ts";
+import { toPkcs8Pem } from "./private-key.ts";
 
 export type GitHubAuth =
   | { readonly type: "token"; readonly token: string }
@@ -41,7 +42,7 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
     webhookSecret: env.GITHUB_WEBHOOK_SECRET,
     auth: env.GITHUB_TOKEN
       ? { type: "token" as const, token: env.GITHUB_TOKEN }
-      : { type: "app" as const, appId: env.GITHUB_APP_ID!, privateKey: env.GITHUB_PRIVATE_KEY!.replace(/\\n/g, "\n") },
+      : { type: "app" as const, appId: env.GITHUB_APP_ID!, privateKey: toPkcs8Pem(env.GITHUB_PRIVATE_KEY!.replace(/\\n/g, "\n")) },
     apiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     allowlist: env.GITHUB_ALLOWLIST.map((entry) => entry.toLowerCase()),
   }));

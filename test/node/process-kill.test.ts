@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devVars } from "../../dev/defaults.ts";
 import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
-import { githubExample, inRepository, signedDelivery } from "../../dev/github-events.ts";
+import { githubExample } from "../../dev/github-examples.ts";
+import { inRepository, signedDelivery } from "../../dev/github-events.ts";
 import { startWorker, type RunningWorker } from "../../dev/workerd.ts";
 
 type Call = { method: string; path: string; status: number };

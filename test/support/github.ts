@@ -1,8 +1,27 @@
 import { exports } from "cloudflare:workers";
-import { signedBody } from "../../dev/github-events.ts";
+import { signedBody, type GitHubPayload } from "../../dev/github-events.ts";
 import { TEST_GITHUB_WEBHOOK_SECRET } from "../env.ts";
+import { emulatorUrl } from "./emulator.ts";
 
-export { githubExample, githubExamples, inRepository } from "../../dev/github-events.ts";
+export { inRepository } from "../../dev/github-events.ts";
+
+const cache = new Map<string, Promise<GitHubPayload[]>>();
+
+/** GitHub's own documented payloads for one event (served by the emulator), fresh copies. */
+export async function githubExamples(event: string): Promise<GitHubPayload[]> {
+  let examples = cache.get(event);
+  if (!examples) {
+    examples = fetch(`${emulatorUrl}/_emulator/github/examples/${event}`).then((r) => r.json() as Promise<GitHubPayload[]>);
+    cache.set(event, examples);
+  }
+  return structuredClone(await examples);
+}
+
+export async function githubExample(event: string, action: string): Promise<GitHubPayload> {
+  const found = (await githubExamples(event)).find((example) => example.action === action);
+  if (!found) throw new Error(`no GitHub example for ${event}.${action}`);
+  return found;
+}
 
 let deliveries = 0;
 export function newDelivery(): string {

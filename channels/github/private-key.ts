@@ -1,0 +1,38 @@
+/**
+ * GitHub hands out App keys as PKCS#1 (`BEGIN RSA PRIVATE KEY`), while WebCrypto (and so
+ * @octokit/auth-app in workerd) imports only PKCS#8. Wrapping PKCS#1 in PKCS#8 is pure DER:
+ * PrivateKeyInfo { version 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING key }.
+ */
+const RSA_ALGORITHM = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+const VERSION_0 = [0x02, 0x01, 0x00];
+
+export function toPkcs8Pem(pem: string): string {
+  const match = /-----BEGIN RSA PRIVATE KEY-----([\s\S]+?)-----END RSA PRIVATE KEY-----/.exec(pem);
+  if (!match) return pem;
+  const pkcs1 = Uint8Array.from(atob(match[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  const octetString = tlv(0x04, pkcs1);
+  const der = tlv(0x30, concat(Uint8Array.from(VERSION_0), Uint8Array.from(RSA_ALGORITHM), octetString));
+  const base64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, "$1\n").trim();
+  return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`;
+}
+
+function tlv(tag: number, value: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(tag), derLength(value.length), value);
+}
+
+function derLength(length: number): Uint8Array {
+  if (length < 0x80) return Uint8Array.of(length);
+  const bytes: number[] = [];
+  for (let rest = length; rest > 0; rest >>= 8) bytes.unshift(rest & 0xff);
+  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

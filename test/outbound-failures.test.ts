@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { conversation } from "./support/agents.ts";
+import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
+import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
+
+async function openIssue(owner: string, repo: string) {
+  const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
+  Object.assign(payload.issue as object, {
+    title: "Crash on startup: TypeError reading 'config'",
+    body: "Steps to reproduce:\n1. run `app start`\n\nExpected: it starts\nActual: TypeError: Cannot read properties of undefined (reading 'config')\n\nVersion 4.1.0",
+    labels: [],
+  });
+  expect((await postGitHub("issues", payload)).status).toBe(200);
+}
+
+async function settled(key: string, timeoutMs = 15_000) {
+  const agent = await conversation(key);
+  return waitFor(
+    `${key} to settle`,
+    async () => {
+      const state = await agent.state;
+      return state.pending === 0 && state.current === null && state.last ? state : null;
+    },
+    timeoutMs,
+  );
+}
+
+describe("GitHub API failures: rate limits are waited out, nothing is lost or doubled", () => {
+  it("429 with Retry-After on the comment → exactly one comment, posted after the wait", async () => {
+    const { owner, repo } = uniqueRepo("ratelimit");
+    await injectFault({ platform: "github", method: "POST", pathPattern: `/${repo}/issues/1/comments`, kind: "status", status: 429, retryAfter: 1 });
+    await openIssue(owner, repo);
+    await settled(`github:${owner}/${repo}#1`);
+    const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+    expect(posts.map((call) => call.status)).toEqual([429, 201]);
+    expect(Date.parse(posts[1]!.at) - Date.parse(posts[0]!.at)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("GitHub's secondary rate limit (403 + Retry-After) on labels → labels applied once", async () => {
+    const { owner, repo } = uniqueRepo("secondary");
+    await injectFault({
+      platform: "github",
+      method: "POST",
+      pathPattern: `/${repo}/issues/1/labels`,
+      kind: "status",
+      status: 403,
+      retryAfter: 1,
+      secondaryRateLimit: true,
+    });
+    await openIssue(owner, repo);
+    await settled(`github:${owner}/${repo}#1`);
+    const calls = await recordedCalls("github", `/${repo}/`);
+    expect(calls.filter(isLabelPost).map((call) => call.status)).toEqual([403, 200]);
+    expect(calls.filter(isCommentPost).map((call) => call.status)).toEqual([201]);
+  });
+
+  it("a 502 on a read is retried in place", async () => {
+    const { owner, repo } = uniqueRepo("flaky-read");
+    await injectFault({ platform: "github", method: "GET", pathPattern: `/${repo}/labels`, kind: "status", status: 502, times: 2 });
+    await openIssue(owner, repo);
+    await settled(`github:${owner}/${repo}#1`);
+    const reads = (await recordedCalls("github", `/${repo}/labels`)).filter((call) => call.method === "GET");
+    expect(reads.map((call) => call.status)).toEqual([502, 502, 200]);
+    expect((await recordedCalls("github", `/${repo}/`)).filter(isCommentPost)).toHaveLength(1);
+  });
+
+  it("a persistent 5xx ends the turn as failed after bounded attempts; the event stays recorded", async () => {
+    const { owner, repo } = uniqueRepo("down");
+    await injectFault({ platform: "github", method: "POST", pathPattern: `/${repo}/issues/1/comments`, kind: "status", status: 500, times: 1000 });
+    await openIssue(owner, repo);
+    const state = await settled(`github:${owner}/${repo}#1`, 40_000);
+    expect(state.turns).toEqual({ done: 0, failed: 1 });
+    expect(state.last).toMatchObject({ status: "failed" });
+    const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+    // One POST per attempt (a POST that failed with 5xx may have landed, so it is never
+    // blindly repeated in-line), and every retry looked for its marker first.
+    expect(posts.map((call) => call.status)).toEqual([500, 500, 500, 500]);
+    const markerLookups = (await recordedCalls("github", `/${repo}/issues/1/comments`)).filter((call) => call.method === "GET");
+    expect(markerLookups).toHaveLength(3);
+    // Labels were applied once, on the first attempt; retries replayed that step from the journal.
+    expect((await recordedCalls("github", `/${repo}/`)).filter(isLabelPost)).toHaveLength(1);
+  }, 60_000);
+});
