@@ -6,6 +6,8 @@ import { TEST_BOT_NAME, TEST_GITHUB_TOKEN, TEST_GITHUB_WEBHOOK_SECRET } from "./
 // `node` runs process-level tests (emulator, wrangler dev kill -9, browser, scripts).
 export default defineConfig({
   test: {
+    // The Worker's structured logs are shown for failing tests only.
+    silent: "passed-only",
     projects: [
       {
         plugins: [
@@ -26,8 +28,6 @@ export default defineConfig({
           globalSetup: ["./test/global-setup.ts"],
           // Crash tests abort every Durable Object in the runtime; run files one at a time.
           fileParallelism: false,
-          // The Worker's structured logs are shown for failing tests only.
-          silent: "passed-only",
           testTimeout: 30_000,
         },
       },
