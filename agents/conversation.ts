@@ -1,6 +1,7 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { Agent, type FiberRecoveryContext } from "agents";
 import { channels } from "../channels/index.ts";
+import type { AcceptOutcome, Outbound } from "../src/channel.ts";
 import { loadConfig } from "../src/config.ts";
 import { NormalizedEvent } from "../src/event.ts";
 import type { Journal, JournalEntry, StepKind } from "../src/harness/journal.ts";
@@ -11,10 +12,6 @@ import { resolveModel } from "../src/models/index.ts";
 import { renderEvent } from "./triage/event-prompt.ts";
 import { triage } from "./triage/index.ts";
 
-export type AcceptResult =
-  | { status: "accepted"; seq: number }
-  | { status: "duplicate"; seq: number }
-  | { status: "ignored"; reason: string };
 
 /** What the live view shows: synced to connected clients by the agents SDK. */
 export interface ConversationState {
@@ -76,7 +73,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   }
 
   /** Durably records the event; the turn runs after this returns. Safe to call twice. */
-  async accept(input: unknown): Promise<AcceptResult> {
+  async accept(input: unknown): Promise<AcceptOutcome> {
     const event = NormalizedEvent.parse(input);
     const sql = this.ctx.storage.sql;
     for (const id of [event.dedupeId, ...event.aliases]) {
@@ -151,17 +148,19 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     }
     const steps: StepReport[] = [];
     this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
+    let outbound: Outbound | undefined;
     try {
       const channel = channels.find((candidate) => candidate.name === event.channel);
       const config = loadConfig(this.env as unknown as Record<string, unknown>, channels);
       const channelConfig = config.channels.get(event.channel);
       if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
-      const outbound = channel.outbound(event.replyTo, channelConfig);
+      outbound = channel.outbound(event.replyTo, channelConfig);
       const allowed = triage.tools[event.channel] ?? [];
       const tools: ToolSet = Object.fromEntries(
         Object.entries(outbound.tools).filter(([name]) => allowed.includes(name)),
       );
       const prompt = renderEvent(event);
+      await this.indicate(outbound, true, context);
       const result = await runTurn({
         model: resolveModel(config.core.MODEL, triage.defaultModel),
         instructions: triage.instructions,
@@ -177,6 +176,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
           this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
         },
       });
+      await this.indicate(outbound, false, context);
       this.remember(prompt, result.reply);
       this.settle(row.seq, "done");
       log("turn.done", { ...context, steps: result.steps, replayed: result.replayedSteps, modelCalls: result.modelCalls });
@@ -195,6 +195,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (attempt >= triage.maxAttempts) {
+        if (outbound) await this.indicate(outbound, false, context);
         this.settle(row.seq, "failed", message);
         log("turn.failed", { ...context, error: message });
         this.publish({ current: null, last: { seq: row.seq, status: "failed", error: message, steps: steps.length } });
@@ -206,6 +207,16 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       await this.schedule(delaySeconds, "drain", { retry: row.seq, attempt });
       this.publish({ current: null });
       return "wait";
+    }
+  }
+
+  /** The channel's working indicator; never allowed to fail a turn. */
+  private async indicate(outbound: Outbound, on: boolean, context: Record<string, string | number>): Promise<void> {
+    if (!outbound.working) return;
+    try {
+      await outbound.working(on);
+    } catch (error) {
+      log("turn.indicator_failed", { ...context, on, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
     }
   }
 

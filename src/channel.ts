@@ -22,6 +22,18 @@ export type Rejection =
 
 export type Verdict = { ok: true } | { ok: false; reason: Rejection };
 
+/** What the conversation agent did with an event. */
+export type AcceptOutcome =
+  | { status: "accepted"; seq: number }
+  | { status: "duplicate"; seq: number }
+  | { status: "ignored"; reason: string };
+
+/** The HTTP answer a platform expects once the event is durable (Slack's ephemeral ack, Discord's type 5). */
+export interface Acknowledgement {
+  readonly status: 200 | 202;
+  readonly body: unknown;
+}
+
 /** What a channel made of a verified request. */
 export type Interpretation =
   /** Answer directly: handshakes such as GitHub ping or Slack url_verification. */
@@ -30,14 +42,19 @@ export type Interpretation =
   | { type: "ignore"; reason: string }
   /** Signed but not understandable. Answered 400. */
   | { type: "malformed"; reason: string }
-  /** Hand this to the conversation agent. */
-  | { type: "event"; event: NormalizedEventInput };
+  /** Hand this to the conversation agent; `ack` shapes the answer when the platform expects one. */
+  | { type: "event"; event: NormalizedEventInput; ack?: (outcome: AcceptOutcome) => Acknowledgement };
 
 export interface WebhookRoute<Config> {
   /** Path under the Worker, e.g. "/webhooks/github". */
   readonly path: string;
   /** Accepted media types (without parameters); anything else is 415. */
   readonly contentTypes: readonly string[];
+  /**
+   * Answers the platform's unsigned probes (Slack's `ssl_check`) before verification. Returns
+   * null for everything else; it must never produce an event.
+   */
+  preflight?(request: InboundRequest, config: Config): Extract<Interpretation, { type: "respond" }> | null;
   verify(request: InboundRequest, config: Config): Promise<Verdict>;
   interpret(request: InboundRequest, config: Config): Interpretation;
 }
@@ -62,6 +79,11 @@ export interface Outbound {
   reply(markdown: string, effect: EffectContext): Promise<Delivery>;
   /** Channel-specific tools the model may call, keyed by tool name. */
   readonly tools: ToolSet;
+  /**
+   * Shows that the bot is working (a reaction, a typing indicator, a status line) at the start of
+   * a turn, and clears it at the end. Best effort: a failure is logged, never fails the turn.
+   */
+  working?(on: boolean): Promise<void>;
 }
 
 /** A platform: how its webhooks are checked and read, and how to answer on it. */

@@ -1,17 +1,13 @@
 import { Hono, type Context } from "hono";
-import type { Channel, InboundRequest, WebhookRoute } from "../channel.ts";
+import type { AcceptOutcome, Channel, InboundRequest, WebhookRoute } from "../channel.ts";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import { NormalizedEvent } from "../event.ts";
 import { log } from "../log.ts";
 import { decodeBody, readBody } from "./body.ts";
 
-export type AcceptOutcome =
-  | { status: "accepted"; seq: number }
-  | { status: "duplicate"; seq: number }
-  | { status: "ignored"; reason: string };
-
 /** Hands a verified, normalized event to its conversation's agent; resolves once it is durable. */
 export type Deliver = (env: Env, event: NormalizedEvent) => Promise<AcceptOutcome>;
+export type { AcceptOutcome };
 
 export interface IngressOptions {
   readonly channels: readonly Channel<unknown>[];
@@ -57,6 +53,8 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
       return c.json({ error: body.status === 413 ? `body larger than ${settings.core.MAX_BODY_BYTES} bytes` : "unreadable body" }, body.status);
     }
     const request: InboundRequest = { body: body.bytes, text: decodeBody(body.bytes), headers: c.req.raw.headers, now: now() };
+    const probe = route.preflight?.(request, channelConfig);
+    if (probe) return c.json(probe.body as object, probe.status);
     const verdict = await route.verify(request, channelConfig);
     if (!verdict.ok) return c.json({ error: "unauthorized", reason: verdict.reason }, 401);
 
@@ -79,6 +77,10 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
 
     const outcome = await deliver(c.env, event);
     log(`ingress.${outcome.status}`, { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId });
+    if (interpretation.ack) {
+      const ack = interpretation.ack(outcome);
+      return c.json(ack.body as object, ack.status);
+    }
     if (outcome.status === "ignored") return c.json({ status: "ignored", reason: outcome.reason }, 202);
     return c.json({ status: outcome.status, conversationKey: event.conversationKey, dedupeId: event.dedupeId }, 200);
   }
