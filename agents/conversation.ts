@@ -162,7 +162,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       const prompt = renderEvent(event);
       await this.indicate(outbound, true, context);
       const result = await runTurn({
-        model: resolveModel(config.core.MODEL, triage.defaultModel),
+        model: resolveModel(config.core, triage.defaultModel),
         instructions: triage.instructions,
         history: this.history(),
         prompt,

@@ -1,19 +1,39 @@
 import { z } from "zod";
 import type { Channel } from "./channel.ts";
+import { PROVIDER_KEYS } from "./models/index.ts";
 import type { ChannelName } from "./event.ts";
 
 /** Settings shared by every channel. */
-export const CoreConfig = z.object({
-  BOT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be the bot's @-handle, without the @"),
-  MODEL: z.string().optional(),
-  /** Largest webhook body read, in bytes; larger requests get 413 without being read. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
-  /** Let other bots start turns (off by default: two bots answering each other never stop). */
-  ALLOW_BOTS: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true"),
-});
+export const CoreConfig = z
+  .object({
+    BOT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be the bot's @-handle, without the @"),
+    /** `<provider>:<model id>` (openai, openai-compatible, anthropic); unset: the embedded model. */
+    MODEL: z
+      .string()
+      .regex(
+        /^(embedded|(openai|openai-compatible|anthropic):\S+)$/,
+        "must be embedded, openai:<model>, openai-compatible:<model> or anthropic:<model>",
+      )
+      .optional(),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().optional(),
+    ANTHROPIC_API_KEY: z.string().min(1).optional(),
+    ANTHROPIC_BASE_URL: z.url().optional(),
+    /** Largest webhook body read, in bytes; larger requests get 413 without being read. */
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    /** Let other bots start turns (off by default: two bots answering each other never stop). */
+    ALLOW_BOTS: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((value) => value === "true"),
+  })
+  .superRefine((env, ctx) => {
+    const provider = env.MODEL?.split(":")[0];
+    const needed = provider ? PROVIDER_KEYS[provider] : undefined;
+    if (needed && !env[needed]) {
+      ctx.addIssue({ code: "custom", path: [needed], message: `required for MODEL=${provider}:…` });
+    }
+  });
 export type CoreConfig = z.infer<typeof CoreConfig>;
 
 export interface ChannelStatus {
