@@ -15,6 +15,8 @@ import { triage } from "./triage/index.ts";
 
 /** What the live view shows: synced to connected clients by the agents SDK. */
 export interface ConversationState {
+  /** The most recent inbox rows, newest first. */
+  readonly inbox: readonly { seq: number; dedupeId: string; status: string; attempts: number; error: string | null }[];
   readonly pending: number;
   readonly current: { seq: number; dedupeId: string; attempt: number; steps: StepReport[] } | null;
   readonly last: {
@@ -23,6 +25,8 @@ export interface ConversationState {
     reply?: string;
     error?: string;
     steps: number;
+    /** The steps of the attempt that finished, as the journal answered or ran them. */
+    journal?: StepReport[];
     /** Of this attempt only: a recovered turn answers finished steps from its journal. */
     modelCalls?: number;
     replayedSteps?: number;
@@ -63,7 +67,7 @@ const SCHEMA = `
  * is recovered and the turn re-run from its journal.
  */
 export class ConversationAgent extends Agent<Env, ConversationState> {
-  override initialState: ConversationState = { pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
+  override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private draining: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -101,6 +105,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       )
       .one().seq;
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
+    this.publish({});
     // The alarm behind this schedule wakes the object even if it is evicted before draining.
     await this.schedule(0, "drain", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
@@ -187,6 +192,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
           status: "done",
           reply: result.reply,
           steps: result.steps,
+          journal: steps,
           modelCalls: result.modelCalls,
           replayedSteps: result.replayedSteps,
         },
@@ -283,7 +289,17 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     };
   }
 
+  /** Live viewers (the dev playground) watch; they never write state. */
+  override shouldConnectionBeReadonly(): boolean {
+    return true;
+  }
+
   private publish(change: Partial<ConversationState>): void {
+    const inbox = this.ctx.storage.sql
+      .exec<ConversationState["inbox"][number]>(
+        "SELECT seq, dedupe_id AS dedupeId, status, attempts, error FROM sb_inbox ORDER BY seq DESC LIMIT 10",
+      )
+      .toArray();
     const pending = this.ctx.storage.sql
       .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_inbox WHERE status = 'pending'")
       .one().n;
@@ -292,6 +308,6 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
         "SELECT COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox",
       )
       .one();
-    this.setState({ ...this.state, ...change, pending, turns });
+    this.setState({ ...this.state, ...change, inbox, pending, turns });
   }
 }

@@ -12,6 +12,7 @@ export const DEV_GITHUB_WEBHOOK_SECRET = "switchboard-dev-github-webhook-secret"
 export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATOR_PORT}`): Record<string, string> {
   return {
     BOT_NAME: DEV_BOT_NAME,
+    AGENT_INSPECTOR: "true",
     GITHUB_WEBHOOK_SECRET: DEV_GITHUB_WEBHOOK_SECRET,
     GITHUB_TOKEN: DEV_GITHUB_TOKEN,
     GITHUB_API_URL: `${emulatorUrl}/github`,

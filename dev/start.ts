@@ -6,6 +6,7 @@ import { resolveDevVars, DEV_WORKER_PORT } from "./defaults.ts";
 import { sendDemoIssue } from "./demo.ts";
 import { DEV_EMULATOR_PORT } from "./emulator/defaults.ts";
 import { devOptions, startEmulator } from "./emulator/server.ts";
+import { createPlayground } from "./playground/server.ts";
 import { ROOT, startWorker } from "./workerd.ts";
 
 const { values } = parseArgs({
@@ -17,8 +18,15 @@ const { values } = parseArgs({
   },
 });
 
-const emulator = await startEmulator({ ...devOptions(), port: Number(values["emulator-port"]) });
-const { vars, overridden } = resolveDevVars(ROOT, emulator.url);
+const emulatorPort = Number(values["emulator-port"]);
+const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+const workerUrl = `http://127.0.0.1:${values.port}`;
+const { vars, overridden } = resolveDevVars(ROOT, emulatorUrl);
+const emulator = await startEmulator({
+  ...devOptions(),
+  port: emulatorPort,
+  front: createPlayground({ workerUrl, emulatorUrl, vars }),
+});
 const worker = await startWorker({
   vars,
   port: Number(values.port),
@@ -31,6 +39,7 @@ const health = (await (await fetch(`${worker.url}/health`)).json()) as { enabled
 console.log(`
 Switchboard is running locally: workerd, the ${health.model} model, emulated platforms.
 
+  Playground  ${emulator.url}/          act as a user on each platform, watch the agent live
   Worker      ${worker.url}          webhooks at /webhooks/<channel>, status at /health
   Emulator    ${emulator.url}          every call the bot makes: ${emulator.url}/_emulator/calls
   Channels    ${health.enabled.join(", ") || "none"}${overridden.length ? `\n  .dev.vars   overrides ${overridden.join(", ")}` : ""}

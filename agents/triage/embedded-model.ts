@@ -184,7 +184,7 @@ function answerFollowUp(event: PromptEvent, history: readonly string[]): string 
 function quote(text: string): string[] {
   return text
     .split("\n")
-    .filter((line) => !line.startsWith("<!--"))
+    .filter((line) => line.trim() !== "" && !line.startsWith("<!--"))
     .slice(0, 6)
     .map((line) => `> ${line}`);
 }

@@ -320,6 +320,21 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     return c.json(store.issueShape(apiRoot(c), ref), 201);
   });
 
+  // A person's comment, as it exists on GitHub before the webhook about it is sent.
+  control.post("/comments", async (c) => {
+    const parsed = z
+      .object({ owner: z.string().min(1), repo: z.string().min(1), number: z.number().int().positive(), body: z.string().min(1), user: z.string().min(1) })
+      .safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: "invalid comment", issues: parsed.error.issues }, 400);
+    const { owner, repo, number, body, user } = parsed.data;
+    const ref = store.addComment(store.issue(apiRoot(c), owner, repo, number), body, {
+      user: userShape(user, userIdFor(user)),
+      app: null,
+      association: "CONTRIBUTOR",
+    });
+    return c.json(store.commentShape(apiRoot(c), ref), 201);
+  });
+
   return {
     platform: "github",
     mount(parent) {

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { createEmulator, type Emulator, type EmulatorOptions } from "./app.ts";
 import {
   DEV_EMULATOR_HOST,
@@ -22,6 +22,8 @@ export interface StartEmulatorOptions extends EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. The control API has no auth: keep it on loopback. */
   host?: string;
+  /** Served on the same origin ahead of the emulator (the dev playground). */
+  front?: Hono;
 }
 
 export interface RunningEmulator {
@@ -33,11 +35,12 @@ export interface RunningEmulator {
 }
 
 export async function startEmulator(options: StartEmulatorOptions): Promise<RunningEmulator> {
-  const { port = 0, host = DEV_EMULATOR_HOST, ...rest } = options;
+  const { port = 0, host = DEV_EMULATOR_HOST, front, ...rest } = options;
   const emulator = createEmulator(rest);
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
     (resolve, reject) => {
-      const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, (info) =>
+      const fetch = front ? new Hono().route("/", front).route("/", emulator.app).fetch : emulator.app.fetch;
+      const s = serve({ fetch, port, hostname: host }, (info) =>
         resolve({ server: s, address: info }),
       );
       s.once("error", reject);

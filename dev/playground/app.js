@@ -1,0 +1,252 @@
+// The playground page. No build step: plain modules, the DOM, EventSource for the emulator's
+// call stream and a WebSocket speaking the agents SDK's state sync to the conversation agent.
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const el = (tag, attributes = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null) node.setAttribute(key, value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  return node;
+};
+const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+/** Enough Markdown for the bot's comments: code blocks, inline code, bold, lists, paragraphs. */
+function markdown(text) {
+  const blocks = text.replace(/<!--[\s\S]*?-->/g, "").trim().split(/```/);
+  return blocks
+    .map((block, index) => {
+      if (index % 2 === 1) return `<pre><code>${escapeHtml(block.replace(/^[\w-]*\n/, ""))}</code></pre>`;
+      return escapeHtml(block)
+        .replace(/`([^`]+)`/g, "<code>$1</code>")
+        .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+        .replace(/^&gt; (.*)\n?/gm, "<blockquote>$1</blockquote>")
+        .replace(/^- (.*)$/gm, "• $1")
+        .replace(/\n/g, "<br>");
+    })
+    .join("");
+}
+
+const state = { config: null, platform: "github", conversationKey: null, socket: null, selected: null, repo: { owner: "octo-org", name: "demo" } };
+
+const PRESETS = {
+  bug: {
+    title: "Editor crashes when opening a large JSON file",
+    body: "### Steps to reproduce\n1. Open a 40 MB JSON file\n2. Scroll to the end\n\n### Expected behavior\nThe file opens.\n\n### Actual behavior\nThe window freezes, then:\n```\nRangeError: Maximum call stack size exceeded\n    at tokenize (tokenizer.js:118:9)\n```",
+  },
+  feature: {
+    title: "Add a dark theme",
+    body: "It would be nice to have a dark theme option in the settings, so the editor is easier on the eyes at night.",
+  },
+  question: {
+    title: "How do I configure a proxy?",
+    body: "Is there a way to route requests through a corporate proxy? I could not find it in the docs.",
+  },
+};
+
+async function api(path, body) {
+  const response = await fetch(path, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : undefined);
+  return response.json();
+}
+
+function renderPlatforms() {
+  const nav = $("#platforms");
+  nav.replaceChildren(
+    ...["github", "slack", "discord", "linear"].map((name) =>
+      el(
+        "button",
+        {
+          "aria-pressed": String(state.platform === name),
+          disabled: state.config.enabled.includes(name) && VIEWS[name] ? null : "",
+          title: VIEWS[name] ? (state.config.enabled.includes(name) ? "" : `${name} is not enabled (see /health)`) : `${name}: coming to the playground`,
+          onclick: () => {
+            state.platform = name;
+            renderPlatforms();
+            VIEWS[name].compose();
+            VIEWS[name].refresh();
+          },
+        },
+        { github: "GitHub", slack: "Slack", discord: "Discord", linear: "Linear" }[name],
+      ),
+    ),
+  );
+}
+
+// ---- GitHub --------------------------------------------------------------------------------
+
+const github = {
+  compose() {
+    const result = el("div", { class: "result", id: "send-result" });
+    const repoField = () => el("input", { name: "repo", value: `${state.repo.owner}/${state.repo.name}`, "aria-label": "repository" });
+    const issueForm = el(
+      "form",
+      { id: "open-issue", onsubmit: (event) => send(event, "issue") },
+      el("h2", {}, "Open an issue"),
+      el("div", { class: "presets" }, ...Object.keys(PRESETS).map((kind) => el("button", { type: "button", onclick: () => preset(kind) }, kind))),
+      el("label", {}, "Repository"),
+      repoField(),
+      el("label", {}, "Title"),
+      el("input", { name: "title", required: "" }),
+      el("label", {}, "Description"),
+      el("textarea", { name: "body" }),
+      el("button", { class: "primary", type: "submit" }, "Submit new issue"),
+    );
+    const commentForm = el(
+      "form",
+      { id: "comment", onsubmit: (event) => send(event, "comment") },
+      el("h2", {}, "Comment"),
+      el("p", { class: "hint" }, `On the selected issue. Mention @${state.config.bot} to ask the bot something.`),
+      el("textarea", { name: "body", required: "" }, `@${state.config.bot} why did you label it that way?`),
+      el("button", { class: "primary", type: "submit" }, "Comment"),
+    );
+    const prForm = el(
+      "form",
+      { id: "open-pr", onsubmit: (event) => send(event, "pull_request") },
+      el("h2", {}, "Open a pull request"),
+      el("label", {}, "Title"),
+      el("input", { name: "title", value: "Rotate session tokens on login", required: "" }),
+      el("label", {}, "Changed files: path +added -deleted"),
+      el("textarea", { name: "files" }, "src/auth/session.ts +120 -30\nsrc/auth/session.test.ts +80 -0\npackage.json +2 -1"),
+      el("button", { class: "primary", type: "submit" }, "Create pull request"),
+    );
+    $("#compose").replaceChildren(issueForm, commentForm, prForm, result);
+
+    function preset(kind) {
+      issueForm.elements.title.value = PRESETS[kind].title;
+      issueForm.elements.body.value = PRESETS[kind].body;
+    }
+
+    async function send(event, action) {
+      event.preventDefault();
+      const form = event.target;
+      const [owner, repo] = (issueForm.elements.repo.value || "octo-org/demo").split("/");
+      state.repo = { owner, name: repo };
+      const body = { action, owner, repo, login: "octocat" };
+      if (action === "issue") Object.assign(body, { title: form.elements.title.value, body: form.elements.body.value });
+      if (action === "comment") {
+        if (!state.selected) return (result.textContent = "Select or open an issue first.");
+        Object.assign(body, { number: state.selected, body: form.elements.body.value });
+      }
+      if (action === "pull_request") {
+        const files = form.elements.files.value.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+          const [filename, added = "+0", deleted = "-0"] = line.split(/\s+/);
+          return { filename, additions: Math.abs(parseInt(added, 10)) || 0, deletions: Math.abs(parseInt(deleted, 10)) || 0 };
+        });
+        Object.assign(body, { title: form.elements.title.value, body: "", files });
+      }
+      const sent = await api("/playground/send/github", body);
+      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
+      if (sent.number) state.selected = sent.number;
+      if (sent.response?.conversationKey) watch(sent.response.conversationKey);
+      await github.refresh();
+    }
+  },
+
+  async refresh() {
+    const snapshot = await api("/_emulator/state/github");
+    const repo = snapshot.repos?.find((r) => r.owner === state.repo.owner && r.name === state.repo.name);
+    const issues = repo?.issues ?? [];
+    const list = el(
+      "ul",
+      { class: "issue-list" },
+      issues.map((issue) =>
+        el(
+          "li",
+          { "aria-selected": String(issue.number === state.selected), onclick: () => ((state.selected = issue.number), github.refresh(), watch(`github:${state.repo.owner}/${state.repo.name}#${issue.number}`)) },
+          `${issue.pull_request ? "⇄" : "◎"} ${issue.title} `,
+          el("span", { class: "hint" }, `#${issue.number}`),
+        ),
+      ),
+    );
+    const issue = issues.find((candidate) => candidate.number === state.selected);
+    const view = issue
+      ? el(
+          "article",
+          { class: "issue" },
+          el("h2", {}, `${issue.title} `, el("span", {}, `#${issue.number}`)),
+          el("div", { class: "labels" }, issue.labels.map((label) => el("span", { style: `background:#${label.color};color:${contrast(label.color)}` }, label.name))),
+          comment(issue.user?.login ?? "octocat", issue.body ?? "", false, "author"),
+          issue.comment_list.map((c) => comment(c.user.login, c.body ?? "", c.user.type === "Bot" || c.user.login === state.config.bot)),
+        )
+      : el("p", { class: "hint" }, "No issue selected. Open one on the left.");
+    $("#platform-view").replaceChildren(el("h2", {}, `${state.repo.owner}/${state.repo.name}`), list, view);
+  },
+};
+
+function comment(login, body, isBot, badge) {
+  const node = el(
+    "div",
+    { class: `comment${isBot ? " bot" : ""}` },
+    el("div", {}, el("strong", {}, login), isBot ? el("span", { class: "badge" }, "bot") : null, badge ? el("span", { class: "badge" }, badge) : null),
+    el("div", { class: "body" }),
+  );
+  node.lastChild.innerHTML = markdown(body) || '<span class="hint">No description provided.</span>';
+  return node;
+}
+
+function contrast(hex) {
+  const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return r * 0.299 + g * 0.587 + b * 0.114 > 150 ? "#1f2328" : "#fff";
+}
+
+const VIEWS = { github };
+
+// ---- The conversation agent's live state (agents SDK state sync over WebSocket) -------------
+
+function watch(conversationKey) {
+  if (state.conversationKey === conversationKey && state.socket) return;
+  state.socket?.close();
+  state.conversationKey = conversationKey;
+  $("#agent-key").textContent = conversationKey;
+  const url = `${state.config.workerUrl.replace(/^http/, "ws")}/agents/conversation/${encodeURIComponent(conversationKey)}`;
+  const socket = new WebSocket(url);
+  state.socket = socket;
+  $("#agent-status").textContent = "connecting…";
+  socket.addEventListener("open", () => ($("#agent-status").textContent = "live"));
+  socket.addEventListener("close", () => {
+    if (state.socket === socket) $("#agent-status").textContent = "disconnected";
+  });
+  socket.addEventListener("message", (message) => {
+    const data = JSON.parse(message.data);
+    if (data.type === "cf_agent_state") renderAgent(data.state);
+  });
+}
+
+function stepItem(step) {
+  return el("li", { class: step.replayed ? "replayed" : "" }, `${step.kind} ${step.name}${step.replayed ? " (from journal)" : ` ${step.externalMs.toFixed(1)} ms`}`);
+}
+
+function renderAgent(agent) {
+  $("#state").textContent = JSON.stringify(agent, null, 2);
+  $("#inbox tbody").replaceChildren(
+    ...(agent.inbox ?? []).map((row) =>
+      el("tr", {}, el("td", {}, String(row.seq)), el("td", { title: row.dedupeId }, row.dedupeId.slice(0, 12)), el("td", { class: row.status }, row.status), el("td", {}, String(row.attempts))),
+    ),
+  );
+  const steps = agent.current?.steps ?? [];
+  $("#steps").replaceChildren(
+    ...(agent.current
+      ? steps.length
+        ? steps.map(stepItem)
+        : [el("li", { class: "hint" }, `turn ${agent.current.seq} starting (attempt ${agent.current.attempt})`)]
+      : [el("li", { class: "hint" }, "idle")]),
+  );
+  const last = agent.last;
+  $("#last").replaceChildren(
+    last
+      ? `turn ${last.seq}: ${last.status}, ${last.steps} steps${last.modelCalls !== undefined ? `, ${last.modelCalls} model calls` : ""}${last.error ? ` — ${last.error}` : ""}`
+      : "none yet",
+    last?.journal?.length ? el("ol", { class: "steps", start: "0" }, last.journal.map(stepItem)) : null,
+  );
+}
+
+// ---- Start ------------------------------------------------------------------------------------
+
+state.config = await api("/playground/config");
+renderPlatforms();
+github.compose();
+await github.refresh();
+const calls = new EventSource("/_emulator/calls/stream");
+calls.addEventListener("call", () => VIEWS[state.platform]?.refresh());

@@ -1,0 +1,130 @@
+// The dev playground: a page where you act as a platform's user. It builds each event as the
+// platform would (GitHub's own payload shapes, real signatures with the dev secrets), posts it
+// to the Worker, and shows the bot's answers as the emulator records them, beside a live view
+// of the conversation's Durable Object.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Hono } from "hono";
+import { z } from "zod";
+import { githubExample } from "../github-examples.ts";
+import { inRepository, signedDelivery } from "../github-events.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const asset = (name: string) => readFileSync(join(here, name), "utf8");
+
+export interface PlaygroundOptions {
+  readonly workerUrl: string;
+  readonly emulatorUrl: string;
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+const Person = { login: z.string().min(1).max(39).default("octocat") };
+const GitHubAction = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("issue"), owner: z.string(), repo: z.string(), title: z.string().min(1), body: z.string(), ...Person }),
+  z.object({ action: z.literal("comment"), owner: z.string(), repo: z.string(), number: z.number().int().positive(), body: z.string().min(1), ...Person }),
+  z.object({
+    action: z.literal("pull_request"),
+    owner: z.string(),
+    repo: z.string(),
+    title: z.string().min(1),
+    body: z.string(),
+    files: z.array(z.object({ filename: z.string(), additions: z.number().int(), deletions: z.number().int() })).min(1),
+    ...Person,
+  }),
+]);
+type GitHubAction = z.infer<typeof GitHubAction>;
+
+export function createPlayground(options: PlaygroundOptions): Hono {
+  const app = new Hono();
+  const page = () => asset("index.html");
+  app.get("/", (c) => c.html(page()));
+  app.get("/favicon.ico", (c) => c.body(null, 204));
+  app.get("/playground/app.js", (c) => c.body(asset("app.js"), 200, { "content-type": "text/javascript; charset=utf-8" }));
+  app.get("/playground/style.css", (c) => c.body(asset("style.css"), 200, { "content-type": "text/css; charset=utf-8" }));
+
+  app.get("/playground/config", async (c) => {
+    const health = (await (await fetch(`${options.workerUrl}/health`)).json()) as { enabled: string[]; bot: string };
+    return c.json({ workerUrl: options.workerUrl, bot: health.bot, enabled: health.enabled });
+  });
+
+  app.post("/playground/send/github", async (c) => {
+    const parsed = GitHubAction.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    const { event, payload, number } = await githubEvent(parsed.data, options.emulatorUrl);
+    const delivery = await signedDelivery(event, payload, options.vars.GITHUB_WEBHOOK_SECRET ?? "");
+    const response = await fetch(`${options.workerUrl}/webhooks/github`, { method: "POST", headers: delivery.headers, body: delivery.body });
+    return c.json({ number, status: response.status, response: await response.json() });
+  });
+
+  return app;
+}
+
+/** Seeds the emulator with the issue or pull request, then builds GitHub's webhook payload. */
+async function githubEvent(input: GitHubAction, emulatorUrl: string) {
+  const sender = { login: input.login, id: 1000 + input.login.length, type: "User" };
+  if (input.action === "comment") {
+    const payload = inRepository(githubExample("issue_comment", "created"), input.owner, input.repo);
+    const issue = await seededIssue(emulatorUrl, input.owner, input.repo, input.number);
+    const comment = await post<{ id: number; html_url: string; created_at: string }>(emulatorUrl, "/_emulator/github/comments", {
+      owner: input.owner,
+      repo: input.repo,
+      number: input.number,
+      body: input.body,
+      user: input.login,
+    });
+    Object.assign(payload.issue as object, { number: input.number, title: issue?.title ?? "", body: issue?.body ?? "", labels: [] });
+    Object.assign(payload.comment as object, {
+      id: comment.id,
+      html_url: comment.html_url,
+      created_at: comment.created_at,
+      body: input.body,
+      user: { ...(payload.comment as { user: object }).user, ...sender },
+    });
+    Object.assign(payload.sender as object, sender);
+    return { event: "issue_comment", payload, number: input.number };
+  }
+  const isPull = input.action === "pull_request";
+  const seeded = await post<{ number: number }>(emulatorUrl, "/_emulator/github/issues", {
+    owner: input.owner,
+    repo: input.repo,
+    title: input.title,
+    body: input.body,
+    user: input.login,
+    ...(isPull ? { pull_request: { files: input.files.map((file) => ({ ...file, status: "modified" })) } } : {}),
+  });
+  const payload = inRepository(githubExample(isPull ? "pull_request" : "issues", "opened"), input.owner, input.repo);
+  const fields = {
+    number: seeded.number,
+    title: input.title,
+    body: input.body,
+    labels: [],
+    html_url: `https://github.com/${input.owner}/${input.repo}/${isPull ? "pull" : "issues"}/${seeded.number}`,
+  };
+  if (isPull) {
+    const additions = input.files.reduce((sum, file) => sum + file.additions, 0);
+    const deletions = input.files.reduce((sum, file) => sum + file.deletions, 0);
+    Object.assign(payload.pull_request as object, { ...fields, draft: false, additions, deletions, changed_files: input.files.length });
+  } else {
+    Object.assign(payload.issue as object, fields);
+  }
+  Object.assign(payload.sender as object, sender);
+  return { event: isPull ? "pull_request" : "issues", payload, number: seeded.number };
+}
+
+async function post<T>(emulatorUrl: string, path: string, body: Record<string, unknown>): Promise<T> {
+  const response = await fetch(`${emulatorUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator refused ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function seededIssue(emulatorUrl: string, owner: string, repo: string, number: number) {
+  const state = (await (await fetch(`${emulatorUrl}/_emulator/state/github`)).json()) as {
+    repos?: { owner: string; name: string; issues?: { number: number; title: string; body: string | null }[] }[];
+  };
+  return state.repos?.find((r) => r.owner === owner && r.name === repo)?.issues?.find((i) => i.number === number);
+}

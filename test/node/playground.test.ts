@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devVars } from "../../dev/defaults.ts";
+import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
+import { createPlayground } from "../../dev/playground/server.ts";
+import { freePort, ROOT, startWorker, type RunningWorker } from "../../dev/workerd.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const OUTPUT = join(ROOT, "test-output");
+
+/**
+ * What a newcomer sees: the playground page, driven in Debian's Chromium. A GitHub issue opened
+ * there reaches the Worker signed like GitHub signs it; the bot's comment comes back through the
+ * emulator, and the agent panel shows the turn's journal, streamed from the Durable Object.
+ */
+describe("playground in a real browser", () => {
+  let emulator: RunningEmulator;
+  let worker: RunningWorker;
+  let browser: Browser;
+  let persistTo: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+    persistTo = mkdtempSync(join(tmpdir(), "switchboard-playground-"));
+    const port = await freePort();
+    const emulatorUrl = `http://127.0.0.1:${port}`;
+    const workerPort = await freePort();
+    const vars = devVars(emulatorUrl);
+    emulator = await startEmulator({
+      ...devOptions(),
+      port,
+      front: createPlayground({ workerUrl: `http://127.0.0.1:${workerPort}`, emulatorUrl, vars }),
+    });
+    worker = await startWorker({ vars, persistTo, port: workerPort });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    worker?.kill("SIGKILL");
+    await emulator?.close();
+    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
+  });
+
+  it("opening a GitHub issue shows the bot's triage comment, its label and the turn's journal", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+
+    await page.getByRole("button", { name: "bug", exact: true }).click();
+    await page.getByRole("button", { name: "Submit new issue" }).click();
+
+    const botComment = page.locator(".comment.bot").first();
+    await botComment.waitFor({ timeout: 30_000 });
+    expect(await botComment.textContent()).toMatch(/Triage: this looks like a bug report \(confidence \d+%\)/);
+    await expect.poll(() => page.locator(".issue .labels span").allTextContents(), { timeout: 10_000 }).toEqual(["bug"]);
+
+    // The agent panel is fed by the Durable Object's state sync, not by the emulator.
+    await expect.poll(() => page.locator("#agent-status").textContent(), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: done, 6 steps, 3 model calls/);
+    expect(await page.locator("#last li").allTextContents()).toEqual([
+      expect.stringMatching(/^model embedded-triage/),
+      expect.stringMatching(/^tool list_labels/),
+      expect.stringMatching(/^model embedded-triage/),
+      expect.stringMatching(/^tool add_labels/),
+      expect.stringMatching(/^model embedded-triage/),
+      expect.stringMatching(/^reply reply/),
+    ]);
+    expect(await page.locator("#inbox tbody td.done").count()).toBe(1);
+
+    // A follow-up mention in the same conversation is answered in context, live.
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.locator(".comment.bot").nth(1).textContent()).toMatch(/My reasons were:/);
+    await expect.poll(() => page.locator("#inbox tbody td.done").count(), { timeout: 10_000 }).toBe(2);
+
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "playground-github.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
