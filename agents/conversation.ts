@@ -1,7 +1,7 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import { Agent, type FiberRecoveryContext } from "agents";
 import { channels } from "../channels/index.ts";
-import type { AcceptOutcome, Outbound } from "../src/channel.ts";
+import type { AcceptOutcome, EffectContext, Outbound } from "../src/channel.ts";
 import { loadConfig } from "../src/config.ts";
 import { NormalizedEvent } from "../src/event.ts";
 import type { Journal, JournalEntry, StepKind } from "../src/harness/journal.ts";
@@ -21,7 +21,7 @@ export interface ConversationState {
   readonly current: { seq: number; dedupeId: string; attempt: number; steps: StepReport[] } | null;
   readonly last: {
     seq: number;
-    status: "done" | "failed";
+    status: "done" | "failed" | "cancelled";
     reply?: string;
     error?: string;
     steps: number;
@@ -40,6 +40,10 @@ type InboxRow = { seq: number; dedupe_id: string; event: string; attempts: numbe
 const JOURNALS_KEPT = 5;
 /** Settled inbox rows kept (as dedupe ids only) to recognise late redeliveries. */
 const SETTLED_KEPT = 1000;
+
+class TurnCancelled extends Error {
+  override name = "TurnCancelled";
+}
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sb_inbox (
@@ -69,6 +73,8 @@ const SCHEMA = `
 export class ConversationAgent extends Agent<Env, ConversationState> {
   override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private draining: Promise<void> | null = null;
+  /** The turn running in this isolate, so a cancel event can stop it. */
+  private running: { seq: number; controller: AbortController } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,6 +99,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     if (!event.addressedToBot && !this.participated()) {
       return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
     }
+    if (event.kind === "cancel") return this.cancel(event);
     if (!triage.triggers.includes(event.kind)) {
       return { status: "ignored", reason: `"${event.kind}" events do not start a turn` };
     }
@@ -109,6 +116,31 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     // The alarm behind this schedule wakes the object even if it is evicted before draining.
     await this.schedule(0, "drain", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
+    return { status: "accepted", seq };
+  }
+
+  /**
+   * Stops the running turn (and one that is waiting for a retry): it ends as cancelled, with
+   * no further platform call. The cancel event is kept only to recognise its redelivery.
+   */
+  private cancel(event: NormalizedEvent): AcceptOutcome {
+    const sql = this.ctx.storage.sql;
+    const target = sql
+      .exec<{ seq: number }>("SELECT seq FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1")
+      .toArray()[0];
+    const seq = sql
+      .exec<{ seq: number }>(
+        "INSERT INTO sb_inbox (dedupe_id, status, received_at, settled_at) VALUES (?, 'done', ?, ?) RETURNING seq",
+        event.dedupeId,
+        Date.now(),
+        Date.now(),
+      )
+      .one().seq;
+    if (!target) return { status: "ignored", reason: "no turn is running in this conversation" };
+    this.settle(target.seq, "cancelled", `cancelled by ${event.actor.name}`);
+    if (this.running?.seq === target.seq) this.running.controller.abort(new TurnCancelled());
+    log("turn.cancelled", { conversationKey: event.conversationKey, seq: target.seq });
+    this.publish({ current: null, last: { seq: target.seq, status: "cancelled", steps: 0 } });
     return { status: "accepted", seq };
   }
 
@@ -135,7 +167,9 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
         )
         .toArray()[0];
       if (!row) return;
-      const next = await this.runFiber(`turn:${row.seq}`, () => this.turn(row));
+      const next = await this.runFiber(`turn:${row.seq}`, () => this.turn(row)).finally(() => {
+        this.running = null;
+      });
       if (next === "wait") return;
     }
   }
@@ -154,6 +188,9 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     const steps: StepReport[] = [];
     this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
     let outbound: Outbound | undefined;
+    const controller = new AbortController();
+    this.running = { seq: row.seq, controller };
+    const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
     try {
       const channel = channels.find((candidate) => candidate.name === event.channel);
       const config = loadConfig(this.env as unknown as Record<string, unknown>, channels);
@@ -165,7 +202,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
         Object.entries(outbound.tools).filter(([name]) => allowed.includes(name)),
       );
       const prompt = renderEvent(event);
-      await this.indicate(outbound, true, context);
+      await this.indicate(outbound, true, indicator, context);
       const result = await runTurn({
         model: resolveModel(config.core, triage.defaultModel),
         instructions: triage.instructions,
@@ -174,6 +211,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
         tools,
         outbound,
         journal: this.journal(row.seq),
+        signal: controller.signal,
         turnKey: event.dedupeId,
         maxSteps: triage.maxSteps,
         onStep: (step) => {
@@ -181,7 +219,8 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
           this.publish({ current: { seq: row.seq, dedupeId: event.dedupeId, attempt, steps } });
         },
       });
-      await this.indicate(outbound, false, context);
+      if (controller.signal.aborted) return "next";
+      await this.indicate(outbound, false, indicator, context);
       this.remember(prompt, result.reply);
       this.settle(row.seq, "done");
       log("turn.done", { ...context, steps: result.steps, replayed: result.replayedSteps, modelCalls: result.modelCalls });
@@ -199,9 +238,11 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       });
       return "next";
     } catch (error) {
+      // Cancelled: already settled by cancel(); say nothing more on the platform.
+      if (controller.signal.aborted) return "next";
       const message = error instanceof Error ? error.message : String(error);
       if (attempt >= triage.maxAttempts) {
-        if (outbound) await this.indicate(outbound, false, context);
+        if (outbound) await this.indicate(outbound, false, indicator, context);
         this.settle(row.seq, "failed", message);
         log("turn.failed", { ...context, error: message });
         this.publish({ current: null, last: { seq: row.seq, status: "failed", error: message, steps: steps.length } });
@@ -217,16 +258,21 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   }
 
   /** The channel's working indicator; never allowed to fail a turn. */
-  private async indicate(outbound: Outbound, on: boolean, context: Record<string, string | number>): Promise<void> {
+  private async indicate(
+    outbound: Outbound,
+    on: boolean,
+    effect: EffectContext,
+    context: Record<string, string | number>,
+  ): Promise<void> {
     if (!outbound.working) return;
     try {
-      await outbound.working(on);
+      await outbound.working(on, effect);
     } catch (error) {
       log("turn.indicator_failed", { ...context, on, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
     }
   }
 
-  private settle(seq: number, status: "done" | "failed", error?: string): void {
+  private settle(seq: number, status: "done" | "failed" | "cancelled", error?: string): void {
     const sql = this.ctx.storage.sql;
     sql.exec(
       "UPDATE sb_inbox SET status = ?, settled_at = ?, error = ?, event = NULL WHERE seq = ?",

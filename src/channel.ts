@@ -80,10 +80,12 @@ export interface Outbound {
   /** Channel-specific tools the model may call, keyed by tool name. */
   readonly tools: ToolSet;
   /**
-   * Shows that the bot is working (a reaction, a typing indicator, a status line) at the start of
-   * a turn, and clears it at the end. Best effort: a failure is logged, never fails the turn.
+   * Shows that the bot is working (a reaction, a typing indicator, a status line, a Linear
+   * `thought`) at the start of a turn, and clears it at the end. `effect.replay` is true when an
+   * earlier attempt of the turn may already have shown it. Best effort: a failure is logged,
+   * never fails the turn.
    */
-  working?(on: boolean): Promise<void>;
+  working?(on: boolean, effect: EffectContext): Promise<void>;
 }
 
 /** A platform: how its webhooks are checked and read, and how to answer on it. */
@@ -95,6 +97,8 @@ export interface Channel<Config = unknown> {
   readonly config: z.ZodType<Config>;
   readonly routes: readonly WebhookRoute<Config>[];
   outbound(target: ReplyTo, config: Config): Outbound;
+  /** Live state merged into this channel's `/health` entry (e.g. Discord's Gateway); no secrets. */
+  health?(env: Env, config: Config): Promise<Record<string, unknown>>;
 }
 
 /**

@@ -17,6 +17,8 @@ export const EventKind = z.enum([
   "assigned",
   "command",
   "action",
+  /** Stop the turn running in this conversation (e.g. Linear's stop signal); starts no turn. */
+  "cancel",
 ]);
 export type EventKind = z.infer<typeof EventKind>;
 

@@ -24,12 +24,17 @@ type AppEnv = { Bindings: Env };
 export function createIngress({ channels, deliver, now = Date.now }: IngressOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.get("/health", (c) => {
-    const { status, core } = config(c);
+  app.get("/health", async (c) => {
+    const { status, core, channels: configs } = config(c);
     const enabled = Object.entries(status)
       .filter(([, channel]) => channel.enabled)
       .map(([name]) => name);
-    return c.json({ ok: true, bot: core.BOT_NAME, model: core.MODEL ?? "embedded", enabled, channels: status });
+    const live: Record<string, object> = { ...status };
+    for (const channel of channels) {
+      const channelConfig = configs.get(channel.name);
+      if (channel.health && channelConfig !== undefined) live[channel.name] = { ...status[channel.name], ...(await channel.health(c.env, channelConfig)) };
+    }
+    return c.json({ ok: true, bot: core.BOT_NAME, model: core.MODEL ?? "embedded", enabled, channels: live });
   });
 
   for (const channel of channels) {
