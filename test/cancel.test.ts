@@ -4,7 +4,7 @@ import type { ConversationAgent } from "../agents/conversation.ts";
 import type { NormalizedEventInput } from "../src/event.ts";
 import { conversation } from "./support/agents.ts";
 import { injectFault, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
+import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 
 describe("cancelling a running turn", () => {
   it("a cancel event stops the turn: settled as cancelled, no reply posted", async () => {
@@ -12,13 +12,7 @@ describe("cancelling a running turn", () => {
     const key = `github:${owner}/${repo}#1`;
     // Hold the labels call so the turn is mid-flight when the cancel arrives.
     await injectFault({ platform: "github", method: "POST", pathPattern: `/${repo}/issues/1/labels`, kind: "timeout", delayMs: 1500, then: "gateway-timeout" });
-    const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
-    Object.assign(payload.issue as object, {
-      title: "Crash on startup: TypeError reading 'config'",
-      body: "Steps to reproduce:\n1. run `app start`\n\nActual: TypeError\n\nVersion 4.1.0",
-      labels: [],
-    });
-    expect((await postGitHub("issues", payload)).status).toBe(200);
+    expect((await postGitHub("issues", await openedIssue(owner, repo, CLEAR_BUG))).status).toBe(200);
     const agent = await conversation(key);
     await waitFor("the turn to be mid-flight", async () =>
       runInDurableObject(agent, (instance: ConversationAgent) => (instance.state.current?.steps.length ?? 0) >= 3),

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { conversation } from "./support/agents.ts";
 import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
+import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 
 async function openIssue(owner: string, repo: string) {
-  const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
-  Object.assign(payload.issue as object, {
-    title: "Crash on startup: TypeError reading 'config'",
-    body: "Steps to reproduce:\n1. run `app start`\n\nExpected: it starts\nActual: TypeError: Cannot read properties of undefined (reading 'config')\n\nVersion 4.1.0",
-    labels: [],
-  });
-  expect((await postGitHub("issues", payload)).status).toBe(200);
+  expect((await postGitHub("issues", await openedIssue(owner, repo, CLEAR_BUG))).status).toBe(200);
 }
 
 async function settled(key: string, timeoutMs = 15_000) {

@@ -3,12 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationAgent } from "../agents/conversation.ts";
 import { conversation } from "./support/agents.ts";
 import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
-
-const ISSUE = {
-  title: "Crash on startup: TypeError reading 'config'",
-  body: "Steps to reproduce:\n1. run `app start`\n\nExpected: it starts\nActual: TypeError: Cannot read properties of undefined (reading 'config')\n\nVersion 4.1.0",
-};
+import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 
 async function stepsDone(key: string): Promise<number> {
   const agent = await conversation(key);
@@ -47,8 +42,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
         delayMs: 1500,
         then: "gateway-timeout",
       });
-      const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
-      Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
+      const payload = await openedIssue(owner, repo, CLEAR_BUG);
       expect((await postGitHub("issues", payload)).status).toBe(200);
 
       await waitFor(`step ${after} to be journaled`, async () => (await stepsDone(key)) === after + 1);
@@ -75,8 +69,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
         delayMs: 800,
         then: "proceed",
       });
-      const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
-      Object.assign(payload.issue as object, { ...ISSUE, labels: [] });
+      const payload = await openedIssue(owner, repo, CLEAR_BUG);
       expect((await postGitHub("issues", payload)).status).toBe(200);
 
       const held = target.endsWith("labels") ? 3 : 5;

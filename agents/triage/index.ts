@@ -1,4 +1,4 @@
-import type { ChannelName, EventKind } from "../../src/event.ts";
+import { EventKind, type ChannelName } from "../../src/event.ts";
 import { embeddedModel } from "./embedded-model.ts";
 import instructions from "./instructions.md";
 
@@ -15,20 +15,8 @@ export const triage = {
   tools: {
     github: ["list_labels", "add_labels", "list_pull_request_files"],
   } satisfies Partial<Record<ChannelName, readonly string[]>> as Partial<Record<ChannelName, readonly string[]>>,
-  triggers: [
-    "mention",
-    "message",
-    "issue_opened",
-    "issue_reopened",
-    "issue_assigned",
-    "pr_opened",
-    "pr_ready_for_review",
-    "comment",
-    "review_comment",
-    "assigned",
-    "command",
-    "action",
-  ] satisfies EventKind[] as readonly EventKind[],
+  /** Every kind of event starts a turn, except cancel, which stops one. */
+  triggers: EventKind.options.filter((kind) => kind !== "cancel") as readonly EventKind[],
 } as const;
 
 export { classifyIssue } from "./classifier/index.ts";

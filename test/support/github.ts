@@ -3,7 +3,9 @@ import { signedBody, type GitHubPayload } from "../../dev/github-events.ts";
 import { TEST_GITHUB_WEBHOOK_SECRET } from "../env.ts";
 import { emulatorUrl } from "./emulator.ts";
 
-export { inRepository } from "../../dev/github-events.ts";
+import { inRepository } from "../../dev/github-events.ts";
+
+export { inRepository };
 
 const cache = new Map<string, Promise<GitHubPayload[]>>();
 
@@ -51,6 +53,19 @@ export async function postGitHub(event: string, payload: unknown, options: PostO
   }
   return exports.default.fetch(new Request("https://switchboard.test/webhooks/github", { method: "POST", headers, body }));
 }
+
+/** GitHub's issues.opened example, moved to `owner/repo`, with this title and body. */
+export async function openedIssue(owner: string, repo: string, issue: { title: string; body: string }) {
+  const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
+  Object.assign(payload.issue as object, { ...issue, labels: [] });
+  return payload;
+}
+
+/** A bug report the embedded model labels confidently. */
+export const CLEAR_BUG = {
+  title: "Crash on startup: TypeError reading 'config'",
+  body: "Steps to reproduce:\n1. run `app start`\n\nExpected: it starts\nActual: TypeError: Cannot read properties of undefined (reading 'config')\n\nVersion 4.1.0",
+};
 
 export function uniqueRepo(prefix: string): { owner: string; repo: string } {
   return { owner: "switchboard-tests", repo: `${prefix}-${crypto.randomUUID().slice(0, 8)}` };
