@@ -150,3 +150,25 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
     expect(body).toMatch(/dependencies: `package.json`/);
   });
 });
+
+describe("GitHub: one turn at a time, in arrival order", () => {
+  it("a mention sent while the first turn runs waits for it and is answered with its context", async () => {
+    const { owner, repo } = uniqueRepo("order");
+    const key = `github:${owner}/${repo}#1`;
+    const mention = inRepository(await githubExample("issue_comment", "created"), owner, repo);
+    Object.assign(mention.comment as object, { body: `@${TEST_BOT_NAME} why?`, id: 77 });
+    // Back to back: the mention arrives while the issue's triage turn is still running.
+    const [opened, asked] = await Promise.all([
+      postGitHub("issues", await openedIssue(owner, repo, CRASH_REPORT.title, CRASH_REPORT.body)),
+      new Promise((resolve) => setTimeout(resolve, 5)).then(() => postGitHub("issue_comment", mention)),
+    ]);
+    expect([opened.status, asked.status]).toEqual([200, 200]);
+    const state = await settled(key);
+    expect(state.turns).toEqual({ done: 2, failed: 0 });
+    const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+    const bodies = posts.map((call) => (call.body as { body: string }).body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toMatch(/^\*\*Triage:\*\*/);
+    expect(bodies[1]).toMatch(/My reasons were: /);
+  });
+});
