@@ -203,6 +203,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       );
       const prompt = renderEvent(event);
       await this.indicate(outbound, true, indicator, context);
+      const started = performance.now();
       const result = await runTurn({
         model: resolveModel(config.core, triage.defaultModel),
         instructions: triage.instructions,
@@ -223,7 +224,16 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       await this.indicate(outbound, false, indicator, context);
       this.remember(prompt, result.reply);
       this.settle(row.seq, "done");
-      log("turn.done", { ...context, steps: result.steps, replayed: result.replayedSteps, modelCalls: result.modelCalls });
+      log("turn.done", {
+        ...context,
+        steps: result.steps,
+        replayed: result.replayedSteps,
+        modelCalls: result.modelCalls,
+        // Time of the turn and the part spent waiting on the model, tools and platform. workerd's
+        // clock advances only across I/O, so CPU work shows up in neither: measure that outside.
+        turnMs: Math.round((performance.now() - started) * 100) / 100,
+        externalMs: Math.round(steps.reduce((sum, step) => sum + step.externalMs, 0) * 100) / 100,
+      });
       this.publish({
         current: null,
         last: {
