@@ -1,0 +1,74 @@
+import {
+  SlackAPIClient,
+  SlackAPIConnectionError,
+  SlackAPIError,
+  type RetryHandler,
+  type RetryHandlerArgs,
+} from "slack-web-api-client";
+import { defaultRetryPolicy, retryDelay } from "../../src/outbox.ts";
+import type { SlackConfig } from "./config.ts";
+
+/** Methods that change nothing: a 5xx on them is retried in place, never on a post. */
+const READ_METHODS = new Set(["auth.test", "conversations.replies", "conversations.info"]);
+
+/**
+ * The library calls the global fetch itself, so the outbox's Retry-After rules come in as a
+ * retry handler: a 429 (`ratelimited`) waits what Slack asks (up to the outbox's cap, beyond
+ * that it fails as transient and the turn is retried later); a 5xx is retried in place only for
+ * reads, because a post that failed that way may have landed.
+ */
+export class RetryAfterHandler implements RetryHandler {
+  async shouldRetry({ state, request, response }: RetryHandlerArgs): Promise<boolean> {
+    if (!response || state.currentAttempt + 1 >= defaultRetryPolicy.maxAttempts) return false;
+    const method = READ_METHODS.has(new URL(request.url).pathname.split("/").pop() ?? "") ? "GET" : "POST";
+    const wait = retryDelay(response, method, defaultRetryPolicy, state.currentAttempt + 1);
+    if (wait === null || wait > defaultRetryPolicy.maxDelayMs) return false;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    return true;
+  }
+}
+
+/** One client per token and API root per isolate. */
+const clients = new Map<string, SlackAPIClient>();
+
+export function slackClient(config: SlackConfig): SlackAPIClient {
+  const key = `${config.apiUrl}\n${config.botToken}`;
+  let client = clients.get(key);
+  if (!client) {
+    // WARN: the library logs request bodies (and so message text) only at DEBUG.
+    client = new SlackAPIClient(config.botToken, { baseUrl: config.apiUrl, logLevel: "WARN", retryHandlers: [new RetryAfterHandler()] });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * A failed Slack call as a short, secret-free error: `chat.postMessage failed: channel_not_found`.
+ * `code` is Slack's error string; `status` is set for HTTP-level failures (429, 5xx), which is
+ * what the harness's `isTransient` reads.
+ */
+export class SlackCallError extends Error {
+  readonly code: string;
+  readonly status?: number;
+
+  constructor(method: string, code: string, status?: number) {
+    super(`${method} failed: ${code}`);
+    this.name = "SlackCallError";
+    this.code = code;
+    if (status !== undefined) this.status = status;
+  }
+}
+
+/** Runs a client call, turning the library's errors into `SlackCallError`. */
+export async function slackCall<T>(method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof SlackAPIError) throw new SlackCallError(method, error.error);
+    if (error instanceof SlackAPIConnectionError) {
+      if (error.status === -1) throw new TypeError(`${method} failed: network error`);
+      throw new SlackCallError(method, error.status === 429 ? "ratelimited" : `http_${error.status}`, error.status);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,143 @@
+import type { SlackAPIClient } from "slack-web-api-client";
+import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import type { ReplyTo } from "../../src/event.ts";
+import { retryingFetch } from "../../src/outbox.ts";
+import { SlackCallError, slackCall, slackClient } from "./client.ts";
+import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
+import { toSlackMessages } from "./format.ts";
+
+type SlackTarget = Extract<ReplyTo, { channel: "slack" }>;
+
+/** The message metadata type every reply carries, so a re-run can find what it already posted. */
+export const REPLY_EVENT_TYPE = "switchboard_reply";
+const WORKING_REACTION = "eyes";
+const WORKING_STATUS = "is looking into it…";
+
+export function slackOutbound(target: SlackTarget, config: SlackConfig): Outbound {
+  const client = () => slackClient(config);
+  // A slash command has no message to thread under: it is answered through its response_url.
+  const viaResponseUrl = target.responseUrl !== undefined && target.messageTs === undefined;
+
+  return {
+    async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+      const parts = toSlackMessages(markdown);
+      if (viaResponseUrl) return respond(target.responseUrl!, parts, effect, config);
+      const existing = effect.replay ? await findMarked(client(), target, effect.idempotencyKey) : new Map<string, Delivery>();
+      let first: Delivery | null = null;
+      for (const [index, text] of parts.entries()) {
+        const key = parts.length === 1 ? effect.idempotencyKey : `${effect.idempotencyKey}/${index + 1}`;
+        let posted = existing.get(key);
+        if (!posted) {
+          const result = await slackCall("chat.postMessage", () =>
+            client().chat.postMessage({
+              channel: target.channelId,
+              thread_ts: target.threadTs,
+              text,
+              mrkdwn: true,
+              unfurl_links: false,
+              metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { key } },
+            }),
+          );
+          posted = { id: result.ts ?? "" };
+        }
+        first ??= posted;
+      }
+      return first!;
+    },
+
+    tools: {},
+
+    async working(on: boolean): Promise<void> {
+      if (viaResponseUrl) return;
+      // Assistant threads live in the app's DMs; elsewhere setStatus is refused, so a reaction
+      // on the triggering message shows the bot is working instead.
+      if (target.channelId.startsWith("D")) {
+        try {
+          await slackCall("assistant.threads.setStatus", () =>
+            client().assistant.threads.setStatus({ channel_id: target.channelId, thread_ts: target.threadTs, status: on ? WORKING_STATUS : "" }),
+          );
+          return;
+        } catch (error) {
+          if (!(error instanceof SlackCallError) || error.status !== undefined) throw error;
+        }
+      }
+      if (!target.messageTs) return;
+      const where = { channel: target.channelId, timestamp: target.messageTs, name: WORKING_REACTION };
+      try {
+        if (on) await slackCall("reactions.add", () => client().reactions.add(where));
+        else await slackCall("reactions.remove", () => client().reactions.remove(where));
+      } catch (error) {
+        // Re-runs add twice and remove twice: both are the state we wanted.
+        const code = error instanceof SlackCallError ? error.code : "";
+        if (code !== "already_reacted" && code !== "no_reaction") throw error;
+      }
+    },
+  };
+}
+
+/** Replies in the thread that carry this key (or one of its parts) in their metadata, by key. */
+async function findMarked(client: SlackAPIClient, target: SlackTarget, key: string): Promise<Map<string, Delivery>> {
+  const found = new Map<string, Delivery>();
+  let cursor: string | undefined;
+  do {
+    let page;
+    try {
+      page = await slackCall("conversations.replies", () =>
+        client.conversations.replies({
+          channel: target.channelId,
+          ts: target.threadTs,
+          include_all_metadata: true,
+          limit: 200,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+    } catch (error) {
+      // No thread yet means nothing was posted in it.
+      if (error instanceof SlackCallError && error.code === "thread_not_found") return found;
+      throw error;
+    }
+    for (const message of page.messages ?? []) {
+      const metadata = message.metadata as { event_type?: string; event_payload?: { key?: unknown } } | undefined;
+      const marked = metadata?.event_type === REPLY_EVENT_TYPE ? metadata.event_payload?.key : undefined;
+      if (typeof marked === "string" && message.ts && (marked === key || marked.startsWith(`${key}/`))) {
+        found.set(marked, { id: message.ts });
+      }
+    }
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return found;
+}
+
+/**
+ * Posts to a command's response_url (visible to the channel). Slack offers no lookup for these,
+ * so a post interrupted by a crash may be repeated once on recovery; the journal keeps every
+ * other case exactly once.
+ */
+async function respond(responseUrl: string, parts: string[], effect: EffectContext, config: SlackConfig): Promise<Delivery> {
+  const url = responseTarget(responseUrl, config);
+  const post = retryingFetch();
+  for (const text of parts) {
+    const response = await post(url, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ response_type: "in_channel", replace_original: false, text }),
+    });
+    const body = await response.text();
+    if (!response.ok) throw new SlackCallError("response_url", body.slice(0, 100) || `http_${response.status}`, response.status);
+  }
+  return { id: `response:${effect.idempotencyKey}` };
+}
+
+/**
+ * Slack's response URLs live on hooks.slack.com. When SLACK_API_URL points elsewhere (the
+ * emulator, an egress proxy) they are sent to `${SLACK_API_URL}hooks/…` instead, so the same
+ * code runs against the emulator. Any other host is refused: the URL came from a request body.
+ */
+export function responseTarget(responseUrl: string, config: SlackConfig): string {
+  const url = new URL(responseUrl);
+  if (responseUrl.startsWith(config.apiUrl)) return responseUrl;
+  if (url.protocol !== "https:" || url.hostname !== "hooks.slack.com") {
+    throw new SlackCallError("response_url", "response_url is not on hooks.slack.com");
+  }
+  return config.apiUrl === SLACK_API_DEFAULT ? responseUrl : `${config.apiUrl}hooks${url.pathname}`;
+}

@@ -1,0 +1,283 @@
+// Emulated Slack Web API (the subset Switchboard uses), mounted at `/slack`:
+// slack-web-api-client talks to it unchanged with `baseUrl: "<emulator>/slack/"`.
+// Response URLs (`https://hooks.slack.com/commands/…`) are served under `/slack/hooks/…`.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { recorderMiddleware, type Core, type PlatformModule } from "./core.ts";
+import {
+  SlackError,
+  flag,
+  jsonArgument,
+  optional,
+  readParams,
+  renderSlackFault,
+  required,
+  slackJson,
+  type Params,
+} from "./slack-http.ts";
+
+/** Dev-only identity of the emulated workspace and bot (`npm run dev`). They protect nothing. */
+export const DEV_SLACK = {
+  token: "xoxb-switchboard-dev-token",
+  signingSecret: "switchboard-dev-slack-signing-secret",
+  teamId: "T0SWITCHDEV",
+  botUserId: "U0SWITCHDEV",
+  botId: "B0SWITCHDEV",
+  appId: "A0SWITCHDEV",
+} as const;
+
+export interface SlackOptions {
+  /** Bot tokens the emulator accepts (`Authorization: Bearer xoxb-…` or a `token` argument). */
+  tokens: string[];
+  teamId: string;
+  /** Workspace subdomain, for `auth.test`'s url. Default "switchboard-dev". */
+  teamDomain?: string;
+  botUserId: string;
+  botId?: string;
+  appId?: string;
+}
+
+interface StoredMessage {
+  type: "message";
+  ts: string;
+  channel: string;
+  thread_ts?: string;
+  text: string;
+  user: string;
+  bot_id?: string;
+  app_id?: string;
+  team: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  blocks?: unknown;
+  edited?: { user: string; ts: string };
+  reply_count?: number;
+}
+
+const CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
+const TS = /^\d{10}\.\d{6}$/;
+const MAX_TEXT = 40_000;
+
+const seedSchema = z.object({
+  channel: z.string().regex(CHANNEL_ID),
+  user: z.string().min(1),
+  text: z.string(),
+  thread_ts: z.string().regex(TS).optional(),
+});
+
+export function createSlackPlatform(core: Core, options: SlackOptions): PlatformModule {
+  const team = options.teamId;
+  const botId = options.botId ?? "B0SWITCHBRD";
+  const appId = options.appId ?? "A0SWITCHBRD";
+  let channels = new Map<string, StoredMessage[]>();
+  let reactions = new Map<string, Set<string>>();
+  let statuses = new Map<string, string>();
+  let ephemerals: { channel: string; user: string; text: string; message_ts: string }[] = [];
+  let responses: { path: string; body: unknown }[] = [];
+  let lastMicros = 0;
+
+  /** "1700000000.000100"-style, strictly increasing, near the emulator's clock. */
+  const nextTs = () => {
+    lastMicros = Math.max(lastMicros + 100, core.now().getTime() * 1000);
+    return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, "0")}`;
+  };
+  const messagesIn = (channel: string) => {
+    let list = channels.get(channel);
+    if (!list) channels.set(channel, (list = []));
+    return list;
+  };
+  const find = (channel: string, ts: string) => channels.get(channel)?.find((m) => m.ts === ts);
+  const channelArg = (params: Params, name = "channel") => {
+    const id = required(params, name, "channel_not_found");
+    if (!CHANNEL_ID.test(id)) throw new SlackError("channel_not_found");
+    return id;
+  };
+  const shape = (m: StoredMessage, withMetadata: boolean) => {
+    const { metadata, ...rest } = m;
+    return withMetadata && metadata ? { ...rest, metadata } : rest;
+  };
+
+  const postMessage = (params: Params): StoredMessage => {
+    const channel = channelArg(params);
+    const text = optional(params, "text") ?? "";
+    const blocks = jsonArgument(params, "blocks", "invalid_blocks");
+    if (text === "" && blocks === undefined) throw new SlackError("no_text");
+    if (text.length > MAX_TEXT) throw new SlackError("msg_too_long");
+    const metadata = jsonArgument(params, "metadata", "invalid_metadata_format");
+    if (metadata !== undefined && !validMetadata(metadata)) throw new SlackError("invalid_metadata_format");
+    const threadTs = optional(params, "thread_ts");
+    if (threadTs !== undefined && !TS.test(threadTs)) throw new SlackError("invalid_thread_ts");
+    const message: StoredMessage = {
+      type: "message",
+      ts: nextTs(),
+      channel,
+      text,
+      user: options.botUserId,
+      bot_id: botId,
+      app_id: appId,
+      team,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...(metadata ? { metadata: metadata as StoredMessage["metadata"] } : {}),
+      ...(blocks !== undefined ? { blocks } : {}),
+    };
+    messagesIn(channel).push(message);
+    const parent = threadTs ? find(channel, threadTs) : undefined;
+    if (parent) parent.reply_count = (parent.reply_count ?? 0) + 1;
+    return message;
+  };
+
+  const methods: Record<string, (params: Params) => Params> = {
+    "auth.test": () => ({
+      url: `https://${options.teamDomain ?? "switchboard-dev"}.slack.com/`,
+      team: options.teamDomain ?? "switchboard-dev",
+      user: "switchboard",
+      team_id: team,
+      user_id: options.botUserId,
+      bot_id: botId,
+      is_enterprise_install: false,
+    }),
+    "chat.postMessage": (params) => {
+      const message = postMessage(params);
+      return { channel: message.channel, ts: message.ts, message: shape(message, true) };
+    },
+    "chat.update": (params) => {
+      const channel = channelArg(params);
+      const message = find(channel, required(params, "ts", "message_not_found"));
+      if (!message) throw new SlackError("message_not_found");
+      if (message.user !== options.botUserId) throw new SlackError("cant_update_message");
+      const text = optional(params, "text");
+      if (text !== undefined) message.text = text;
+      message.edited = { user: options.botUserId, ts: nextTs() };
+      return { channel, ts: message.ts, text: message.text, message: shape(message, true) };
+    },
+    "chat.postEphemeral": (params) => {
+      const channel = channelArg(params);
+      const user = required(params, "user", "user_not_in_channel");
+      const text = optional(params, "text") ?? "";
+      if (text === "" && params.blocks === undefined) throw new SlackError("no_text");
+      const message_ts = nextTs();
+      ephemerals.push({ channel, user, text, message_ts });
+      return { message_ts };
+    },
+    "reactions.add": (params) => {
+      const key = `${channelArg(params)}:${required(params, "timestamp", "no_item_specified")}`;
+      const name = required(params, "name", "invalid_name");
+      const set = reactions.get(key) ?? new Set<string>();
+      if (set.has(name)) throw new SlackError("already_reacted");
+      reactions.set(key, set.add(name));
+      return {};
+    },
+    "reactions.remove": (params) => {
+      const key = `${channelArg(params)}:${required(params, "timestamp", "no_item_specified")}`;
+      const set = reactions.get(key);
+      if (!set?.delete(required(params, "name", "invalid_name"))) throw new SlackError("no_reaction");
+      return {};
+    },
+    "conversations.replies": (params) => {
+      const channel = channelArg(params);
+      const ts = required(params, "ts", "thread_not_found");
+      const thread = (channels.get(channel) ?? []).filter((m) => m.ts === ts || m.thread_ts === ts);
+      // Users' messages reach the Worker, not the emulator: a thread is known once the bot
+      // (or a seed) wrote in it.
+      if (thread.length === 0) throw new SlackError("thread_not_found");
+      const limit = Math.min(Math.max(Number(params.limit) || 1000, 1), 1000);
+      const offset = Number(Buffer.from(optional(params, "cursor") ?? "", "base64").toString().replace(/^offset:/, "")) || 0;
+      const page = thread.slice(offset, offset + limit);
+      const more = offset + limit < thread.length;
+      const metadata = flag(params, "include_all_metadata");
+      return {
+        messages: page.map((m) => shape(m, metadata)),
+        has_more: more,
+        response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" },
+      };
+    },
+    "assistant.threads.setStatus": (params) => {
+      const channel = channelArg(params, "channel_id");
+      const threadTs = required(params, "thread_ts", "invalid_arguments");
+      const status = typeof params.status === "string" ? params.status : undefined;
+      if (status === undefined) throw new SlackError("invalid_arguments");
+      if (status === "") statuses.delete(`${channel}:${threadTs}`);
+      else statuses.set(`${channel}:${threadTs}`, status);
+      return {};
+    },
+  };
+
+  const slack = new Hono();
+  slack.onError((err, c) =>
+    err instanceof SlackError
+      ? slackJson(c, { ok: false, error: err.code }, err.status)
+      : slackJson(c, { ok: false, error: "internal_error", detail: String(err) }, 200),
+  );
+  slack.use(recorderMiddleware(core, "slack", "/slack", (fault) => renderSlackFault(fault)));
+
+  // Response URLs authenticate by their own secret path, not a token.
+  slack.post("/hooks/:kind{commands|actions}/:team/:id/:secret", async (c) => {
+    const text = await c.req.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return c.text("invalid_payload", 400);
+    }
+    responses.push({ path: new URL(c.req.url).pathname.replace(/^\/slack/, ""), body });
+    return slackJson(c, { ok: true });
+  });
+
+  slack.on(["GET", "POST"], "/:method{[a-zA-Z]+(\\.[a-zA-Z]+)+}", async (c: Context) => {
+    const { params, json } = await readParams(c);
+    const header = c.req.header("authorization");
+    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    // Slack takes a `token` argument in form posts and query strings, never in JSON bodies.
+    const token = bearer ?? (json ? undefined : optional(params, "token"));
+    if (!token) throw new SlackError("not_authed");
+    if (!options.tokens.includes(token)) throw new SlackError("invalid_auth");
+    const method = methods[c.req.param("method") ?? ""];
+    if (!method) return slackJson(c, { ok: false, error: "unknown_method", req_method: c.req.param("method") }, 404);
+    return slackJson(c, { ok: true, ...method(params) });
+  });
+
+  slack.all("*", (c) => slackJson(c, { ok: false, error: "unknown_method" }, 404));
+
+  // ---- Control routes (under /_emulator/slack, no auth, not recorded) ----------------------
+
+  const control = new Hono();
+  // A user's message, so conversations.replies and the playground see the whole thread.
+  control.post("/messages", async (c) => {
+    const parsed = seedSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: "invalid seed", issues: parsed.error.issues }, 400);
+    const { channel, user, text, thread_ts } = parsed.data;
+    const message: StoredMessage = { type: "message", ts: nextTs(), channel, user, text, team, ...(thread_ts ? { thread_ts } : {}) };
+    messagesIn(channel).push(message);
+    return c.json(message, 201);
+  });
+
+  return {
+    platform: "slack",
+    mount(parent) {
+      parent.route("/slack", slack);
+      parent.route("/_emulator/slack", control);
+    },
+    snapshot: (origin) => ({
+      apiUrl: `${origin}/slack/`,
+      team: { id: team, domain: options.teamDomain ?? "switchboard-dev" },
+      bot: { userId: options.botUserId, botId, appId },
+      channels: Object.fromEntries([...channels].map(([id, list]) => [id, list.map((m) => shape(m, true))])),
+      reactions: Object.fromEntries([...reactions].filter(([, set]) => set.size > 0).map(([key, set]) => [key, [...set]])),
+      statuses: Object.fromEntries(statuses),
+      ephemerals,
+      responses,
+    }),
+    reset() {
+      channels = new Map();
+      reactions = new Map();
+      statuses = new Map();
+      ephemerals = [];
+      responses = [];
+    },
+  };
+}
+
+function validMetadata(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const { event_type, event_payload } = value as { event_type?: unknown; event_payload?: unknown };
+  return typeof event_type === "string" && event_type !== "" && event_payload !== null && typeof event_payload === "object";
+}
