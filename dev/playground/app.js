@@ -191,7 +191,69 @@ function contrast(hex) {
   return r * 0.299 + g * 0.587 + b * 0.114 > 150 ? "#1f2328" : "#fff";
 }
 
-const VIEWS = { github };
+// ---- Slack ---------------------------------------------------------------------------------
+
+const SLACK_CHANNELS = { C0PLAYGRND: "#general", D0PLAYGRND: "Direct message" };
+
+const slack = {
+  channel: "C0PLAYGRND",
+  thread: null,
+  compose() {
+    const result = el("div", { class: "result", id: "send-result" });
+    const form = el(
+      "form",
+      { id: "slack-message", onsubmit: send },
+      el("h2", {}, "Post a message"),
+      el("label", {}, "Where"),
+      el("select", { name: "channel", onchange: (event) => ((slack.channel = event.target.value), (slack.thread = null), slack.refresh()) },
+        Object.entries(SLACK_CHANNELS).map(([id, name]) => el("option", { value: id, ...(id === slack.channel ? { selected: "" } : {}) }, name))),
+      el("p", { class: "hint", id: "slack-thread-hint" }, "Click a message on the right to reply in its thread."),
+      el("label", {}, "Message"),
+      el("textarea", { name: "text", required: "" }, "Checkout crashes with TypeError: Cannot read properties of undefined (reading 'total') after I click Pay. Started with v2.4.1."),
+      el("button", { class: "primary", type: "submit" }, "Send"),
+    );
+    $("#compose").replaceChildren(form, result);
+
+    async function send(event) {
+      event.preventDefault();
+      const sent = await api("/playground/send/slack", { channel: slack.channel, text: form.elements.text.value, ...(slack.thread ? { threadTs: slack.thread } : {}) });
+      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
+      if (!slack.thread) slack.thread = sent.ts;
+      if (sent.response?.conversationKey) watch(sent.response.conversationKey);
+      await slack.refresh();
+    }
+  },
+
+  async refresh() {
+    const snapshot = await api("/_emulator/state/slack");
+    const messages = snapshot.channels?.[slack.channel] ?? [];
+    const isBot = (m) => Boolean(m.bot_id) || m.user === snapshot.bot?.userId;
+    const name = (m) => (isBot(m) ? state.config.bot : m.user === "U0PLAYGRND" ? "you" : m.user);
+    const text = (m) => (m.text ?? "").replace(/<@[A-Z0-9]+>/g, (mention) => (mention.includes(snapshot.bot?.userId) ? `@${state.config.bot}` : mention));
+    const top = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+    const replies = (ts) => messages.filter((m) => m.thread_ts === ts && m.ts !== ts);
+    const reactions = snapshot.reactions ?? {};
+    const render = (m) => {
+      const node = comment(name(m), text(m), isBot(m), (reactions[`${slack.channel}:${m.ts}`] ?? []).map((r) => `:${r}:`).join(" ") || null);
+      node.classList.add("slack");
+      return node;
+    };
+    $("#platform-view").replaceChildren(
+      el("h2", {}, SLACK_CHANNELS[slack.channel] ?? slack.channel),
+      ...(top.length ? [] : [el("p", { class: "hint" }, "No messages yet.")]),
+      ...top.map((m) =>
+        el(
+          "div",
+          { class: `slack-message${slack.thread === m.ts ? " selected" : ""}`, onclick: () => ((slack.thread = m.ts), slack.refresh(), watch(`slack:${snapshot.team.id}:${slack.channel}:${m.ts}`)) },
+          render(m),
+          el("div", { class: "thread" }, replies(m.ts).map(render)),
+        ),
+      ),
+    );
+  },
+};
+
+const VIEWS = { github, slack };
 
 // ---- The conversation agent's live state (agents SDK state sync over WebSocket) -------------
 

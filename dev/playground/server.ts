@@ -9,6 +9,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
+import { slackSignature } from "../../channels/slack/verify.ts";
+import { DEV_SLACK } from "../emulator/slack.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => readFileSync(join(here, name), "utf8");
@@ -35,6 +37,13 @@ const GitHubAction = z.discriminatedUnion("action", [
 ]);
 type GitHubAction = z.infer<typeof GitHubAction>;
 
+const SlackAction = z.object({
+  channel: z.string().regex(/^[CDG][A-Z0-9]{2,}$/),
+  text: z.string().min(1).max(4000),
+  threadTs: z.string().optional(),
+  user: z.string().default("U0PLAYGRND"),
+});
+
 export function createPlayground(options: PlaygroundOptions): Hono {
   const app = new Hono();
   const page = () => asset("index.html");
@@ -55,6 +64,56 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     const delivery = await signedDelivery(event, payload, options.vars.GITHUB_WEBHOOK_SECRET ?? "");
     const response = await fetch(`${options.workerUrl}/webhooks/github`, { method: "POST", headers: delivery.headers, body: delivery.body });
     return c.json({ number, status: response.status, response: await response.json() });
+  });
+
+  app.post("/playground/send/slack", async (c) => {
+    const parsed = SlackAction.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    const { channel, text, threadTs, user } = parsed.data;
+    const botUserId = options.vars.SLACK_BOT_USER_ID ?? DEV_SLACK.botUserId;
+    const dm = channel.startsWith("D");
+    // In a channel the person @-mentions the bot; in a DM they just write.
+    const said = dm || text.includes(`<@${botUserId}>`) ? text : `<@${botUserId}> ${text}`;
+    const message = await post<{ ts: string }>(options.emulatorUrl, "/_emulator/slack/messages", {
+      channel,
+      user,
+      text: said,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+    const event = {
+      type: dm ? "message" : "app_mention",
+      ...(dm ? { channel_type: "im" } : {}),
+      user,
+      text: said,
+      ts: message.ts,
+      event_ts: message.ts,
+      channel,
+      team: DEV_SLACK.teamId,
+      client_msg_id: crypto.randomUUID(),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    };
+    const body = JSON.stringify({
+      token: "legacy-verification-token",
+      team_id: DEV_SLACK.teamId,
+      api_app_id: DEV_SLACK.appId,
+      event,
+      type: "event_callback",
+      event_id: `Ev${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: DEV_SLACK.teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${options.workerUrl}/webhooks/slack/events`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": String(timestamp),
+        "x-slack-signature": await slackSignature(options.vars.SLACK_SIGNING_SECRET ?? "", timestamp, body),
+      },
+      body,
+    });
+    return c.json({ ts: message.ts, status: response.status, response: await response.json().catch(() => null) });
   });
 
   return app;

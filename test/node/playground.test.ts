@@ -85,4 +85,23 @@ describe("playground in a real browser", () => {
     await page.screenshot({ path: join(OUTPUT, "playground-github.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it("an @-mention in the Slack view gets one threaded reply, and the agent view follows it", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+
+    const reply = page.locator(".slack-message .thread .comment.bot");
+    await reply.first().waitFor({ timeout: 30_000 });
+    expect(await reply.count()).toBe(1);
+    expect(await reply.first().textContent()).toMatch(/bug report/);
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(/^slack:T0SWITCHDEV:C0PLAYGRND:/);
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: done/);
+
+    await page.screenshot({ path: join(OUTPUT, "playground-slack.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });
