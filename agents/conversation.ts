@@ -8,6 +8,7 @@ import type { Journal, JournalEntry, StepKind } from "../src/harness/journal.ts"
 import type { ToolSet } from "../src/harness/tools.ts";
 import { runTurn, type StepReport } from "../src/harness/turn.ts";
 import { log } from "../src/log.ts";
+import { isTransient } from "../src/outbox.ts";
 import { resolveModel } from "../src/models/index.ts";
 import { renderEvent } from "./triage/event-prompt.ts";
 import { triage } from "./triage/index.ts";
@@ -71,6 +72,9 @@ const SCHEMA = `
  * is recovered and the turn re-run from its journal.
  */
 export class ConversationAgent extends Agent<Env, ConversationState> {
+  // Viewers connect by conversation key, so they know it; no need to send it back.
+  static override options = { sendIdentityOnConnect: false };
+
   override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private draining: Promise<void> | null = null;
   /** The turn running in this isolate, so a cancel event can stop it. */
@@ -251,7 +255,8 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       // Cancelled: already settled by cancel(); say nothing more on the platform.
       if (controller.signal.aborted) return "next";
       const message = error instanceof Error ? error.message : String(error);
-      if (attempt >= triage.maxAttempts) {
+      // A permanent error (404, 422, Slack's channel_not_found…) will not go away on retry.
+      if (attempt >= triage.maxAttempts || !isTransient(error)) {
         if (outbound) await this.indicate(outbound, false, indicator, context);
         this.settle(row.seq, "failed", message);
         log("turn.failed", { ...context, error: message });

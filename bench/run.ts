@@ -14,7 +14,7 @@ const results: Record<string, unknown> = { date: new Date().toISOString(), secon
 
 const emulator = await startEmulator(devOptions());
 const persistTo = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
-const vars = { ...devVars(emulator.url), BENCH_ROUTES: "true" };
+const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true" };
 let worker: RunningWorker = await startWorker({ vars, persistTo });
 const secret = vars.GITHUB_WEBHOOK_SECRET!;
 

@@ -75,7 +75,10 @@ function backoff(policy: RetryPolicy, attempt: number): number {
 /** Errors worth retrying the turn for: rate limits, server errors, network failures. */
 export function isTransient(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const status = (error as { status?: unknown }).status;
+  // AI SDK provider errors say so themselves, and carry `statusCode` rather than `status`.
+  const retryable = (error as { isRetryable?: unknown }).isRetryable;
+  if (typeof retryable === "boolean") return retryable;
+  const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
   if (typeof status === "number") return status === 429 || status >= 500 || isRateLimit403(error, status);
   const name = (error as { name?: unknown }).name;
   return error instanceof TypeError || name === "TimeoutError";

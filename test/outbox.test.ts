@@ -56,5 +56,8 @@ describe("outbound retries", () => {
     expect(isTransient(Object.assign(new Error("x"), { status: 404 }))).toBe(false);
     expect(isTransient(new TypeError("fetch failed"))).toBe(true);
     expect(isTransient(new Error("bug"))).toBe(false);
+    // AI SDK provider errors (APICallError) carry statusCode and their own verdict.
+    expect(isTransient(Object.assign(new Error("overloaded"), { statusCode: 529, isRetryable: true }))).toBe(true);
+    expect(isTransient(Object.assign(new Error("bad request"), { statusCode: 400, isRetryable: false }))).toBe(false);
   });
 });
