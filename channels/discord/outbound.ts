@@ -1,0 +1,103 @@
+import { DiscordAPIError, type REST } from "@discordjs/rest";
+import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
+import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import type { ReplyTo } from "../../src/event.ts";
+import { splitMessage } from "../../src/format/split.ts";
+import { log } from "../../src/log.ts";
+import { discordRest } from "./client.ts";
+import type { DiscordConfig } from "./config.ts";
+
+/** Discord's message content limit. */
+export const MESSAGE_LIMIT = 2000;
+/** Use an interaction token only while it has at least this long left. */
+const TOKEN_MARGIN_MS = 30_000;
+/** The bot never pings anyone: not @everyone, not roles, not the people it quotes. */
+const NO_PINGS = { parse: [] as never[] };
+/** Discord's "Unknown Webhook" and "Invalid Webhook Token": the interaction token is gone. */
+const TOKEN_GONE_CODES = new Set([10015, 50027]);
+
+type DiscordTarget = Extract<ReplyTo, { channel: "discord" }>;
+
+/**
+ * The nonce Discord dedupes a channel message on (with `enforce_nonce`): at most 25 characters,
+ * so a hash of the idempotency key, hex.
+ */
+export async function nonceFor(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, 25);
+}
+
+/**
+ * Answers in place. A deferred slash or message command: the first part edits the deferred
+ * response (`@original`, idempotent), further parts are follow-ups on the interaction webhook.
+ * A button press: follow-ups. Once the interaction token has expired (15 minutes), or for a
+ * Gateway message, channel messages that reply to the triggering message, each sent with a
+ * `nonce` + `enforce_nonce` so a re-run of the step returns the message already posted.
+ */
+export function discordOutbound(target: DiscordTarget, config: DiscordConfig, now: () => number = Date.now): Outbound {
+  const rest = discordRest(config);
+
+  return {
+    async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+      const parts = splitMessage(markdown, MESSAGE_LIMIT);
+      let first: Delivery | null = null;
+      let viaInteraction = interactionUsable(target, now());
+      for (const [index, part] of parts.entries()) {
+        let sent: Delivery | null = null;
+        if (viaInteraction && target.interaction) {
+          try {
+            sent = await interactionMessage(rest, target, part, index);
+          } catch (error) {
+            if (!tokenGone(error)) throw error;
+            log("discord.interaction_token_gone", { channelId: target.channelId });
+            viaInteraction = false;
+          }
+        }
+        const key = parts.length === 1 ? effect.idempotencyKey : `${effect.idempotencyKey}/${index + 1}`;
+        sent ??= await channelMessage(rest, target, part, key, index === 0);
+        first ??= sent;
+      }
+      return first!;
+    },
+
+    tools: {},
+
+    async working(on: boolean): Promise<void> {
+      // A deferred interaction already shows "thinking…"; a channel shows typing for 10 s.
+      if (!on || interactionUsable(target, now())) return;
+      await rest.post(`/channels/${target.channelId}/typing`);
+    },
+  };
+}
+
+function interactionUsable(target: DiscordTarget, at: number): boolean {
+  return target.interaction !== undefined && Date.parse(target.interaction.expiresAt) - TOKEN_MARGIN_MS > at;
+}
+
+async function interactionMessage(rest: REST, target: DiscordTarget, content: string, index: number): Promise<Delivery> {
+  const { applicationId, token } = target.interaction!;
+  const body = { content, allowed_mentions: NO_PINGS };
+  // A command's deferred response is the message to fill in; a button's @original is the
+  // bot's message carrying the buttons, which stays as it is.
+  const message =
+    index === 0 && target.messageId === undefined
+      ? ((await rest.patch(`/webhooks/${applicationId}/${token}/messages/@original`, { body, auth: false })) as APIMessage)
+      : ((await rest.post(`/webhooks/${applicationId}/${token}`, { body, auth: false })) as APIMessage);
+  return { id: message.id };
+}
+
+async function channelMessage(rest: REST, target: DiscordTarget, content: string, key: string, first: boolean): Promise<Delivery> {
+  const body: RESTPostAPIChannelMessageJSONBody = {
+    content,
+    nonce: await nonceFor(key),
+    enforce_nonce: true,
+    allowed_mentions: NO_PINGS,
+    ...(first && target.messageId ? { message_reference: { message_id: target.messageId, fail_if_not_exists: false } } : {}),
+  };
+  const message = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+  return { id: message.id };
+}
+
+function tokenGone(error: unknown): boolean {
+  return error instanceof DiscordAPIError && typeof error.code === "number" && TOKEN_GONE_CODES.has(error.code);
+}

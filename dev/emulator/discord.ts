@@ -1,0 +1,319 @@
+// Emulated Discord REST API (the subset Switchboard uses), mounted at `/discord/api/v10`, so
+// `DISCORD_API_URL=<emulator>/discord/api/v10` mirrors `https://discord.com/api/v10` and the real
+// @discordjs/rest client talks to it unchanged. The fake Gateway is `ws://<emulator>/discord/gateway`.
+import { Hono, type Context } from "hono";
+import type { APIMessage, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
+import { z } from "zod";
+import { recorderMiddleware, type Core, type PlatformModule } from "./core.ts";
+import {
+  DiscordError,
+  djson,
+  invalidFormBody,
+  invalidWebhookToken,
+  notFound,
+  rateLimitHeaders,
+  renderDiscordFault,
+  unauthorized,
+  unknownMessage,
+  unknownWebhook,
+} from "./discord-http.ts";
+import { createFakeGateway, GATEWAY_PATH, type FakeGateway } from "./discord-gateway.ts";
+import { createDiscordStore, INTERACTION_TOKEN_MS, type StoredInteraction } from "./discord-state.ts";
+
+export interface DiscordOptions {
+  /** Bot tokens accepted as `Authorization: Bot <token>` and in the Gateway's IDENTIFY. */
+  tokens: string[];
+  applicationId: string;
+  /** Default: the application id (as for apps made in the Developer Portal). */
+  botUserId?: string;
+  botName?: string;
+  heartbeatIntervalMs?: number;
+}
+
+export const DISCORD_API_PREFIX = "/discord/api/v10";
+
+/**
+ * Dev-only Discord identity for `npm run dev`; protects nothing. `keySeed` is the 32-byte Ed25519
+ * private key (PKCS#8 seed) that signs playground interactions; `publicKey` is its public half.
+ */
+export const DEV_DISCORD = {
+  token: "switchboard-dev-discord-bot-token",
+  applicationId: "1300000000000000001",
+  guildId: "1300000000000000002",
+  keySeed: "db75b92d1838a7198fab1da1ae493eb43d512fa67e862dbfd7d02d519054180e",
+  publicKey: "c3240b61127fe3ff8e90b8e98b93872e550b05f7986fe0c225fc9d771e2e020e",
+} as const;
+
+const MessageBody = z.object({
+  content: z.string().optional(),
+  nonce: z.union([z.string(), z.number().int()]).optional(),
+  enforce_nonce: z.boolean().optional(),
+  allowed_mentions: z.object({ parse: z.array(z.string()).optional() }).passthrough().optional(),
+  message_reference: z.object({ message_id: z.string(), fail_if_not_exists: z.boolean().optional() }).passthrough().optional(),
+  embeds: z.array(z.unknown()).optional(),
+});
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new DiscordError(400, "400: Bad Request", 50109);
+  }
+}
+
+function messageBody(raw: unknown) {
+  const parsed = MessageBody.safeParse(raw);
+  if (!parsed.success) throw invalidFormBody(String(parsed.error.issues[0]?.path[0] ?? "body"), "BASE_TYPE_INVALID", "Invalid value.");
+  const body = parsed.data;
+  if ((body.content ?? "").length > 2000) throw invalidFormBody("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
+  if (!body.content && !body.embeds?.length) throw new DiscordError(400, "Cannot send an empty message", 50006);
+  if (typeof body.nonce === "string" && body.nonce.length > 25) throw invalidFormBody("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
+  return body;
+}
+
+export function createDiscordPlatform(core: Core, options: DiscordOptions): PlatformModule & { gateway: FakeGateway } {
+  const botUser: APIUser = {
+    id: options.botUserId ?? options.applicationId,
+    username: options.botName ?? "switchboard",
+    discriminator: "0",
+    global_name: null,
+    avatar: null,
+    bot: true,
+  };
+  const store = createDiscordStore(botUser);
+  const gateway = createFakeGateway({ tokens: options.tokens, botUser, applicationId: options.applicationId, heartbeatIntervalMs: options.heartbeatIntervalMs });
+  /** A message as the Gateway announces it: the stored message plus guild and channel type. */
+  const announce = (message: APIMessage, guildId?: string, channelType?: number) =>
+    gateway.dispatch("MESSAGE_CREATE", { ...message, ...(guildId ? { guild_id: guildId } : {}), ...(channelType !== undefined ? { channel_type: channelType } : {}) });
+  const guildOf = new Map<string, { guildId?: string; channelType?: number }>();
+
+  const api = new Hono();
+  api.onError((err, c) =>
+    err instanceof DiscordError ? djson(c, err.body, err.status) : djson(c, { message: "500: Internal Server Error", code: 0, detail: String(err) }, 500),
+  );
+  api.use(recorderMiddleware(core, "discord", DISCORD_API_PREFIX, renderDiscordFault));
+  api.use(async (c, next) => {
+    for (const [k, v] of Object.entries(rateLimitHeaders(c.req.path, Date.now()))) c.header(k, v);
+    // Interaction webhooks are authenticated by the token in their path, not the bot token.
+    const tokenRoute = /\/(webhooks|interactions)\//.test(c.req.path);
+    if (!tokenRoute) {
+      const match = /^Bot (.+)$/.exec(c.req.header("authorization") ?? "");
+      if (!match || !options.tokens.includes(match[1]!)) throw unauthorized();
+    }
+    await next();
+  });
+
+  // ---- Identity and Gateway discovery ------------------------------------------------------
+
+  api.get("/users/@me", (c) => djson(c, botUser));
+  api.get("/gateway/bot", (c) => {
+    const origin = new URL(c.req.url).origin.replace(/^http/, "ws");
+    return djson(c, {
+      url: `${origin}${GATEWAY_PATH}`,
+      shards: 1,
+      session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+    });
+  });
+
+  // ---- Channel messages ----------------------------------------------------------------------
+
+  api.post("/channels/:channel/messages", async (c) => {
+    const channelId = c.req.param("channel");
+    const body = messageBody(await readJson(c));
+    const now = Date.now();
+    if (body.nonce !== undefined && body.enforce_nonce) {
+      const existing = store.byNonce(channelId, botUser.id, String(body.nonce), now);
+      if (existing) return djson(c, existing);
+    }
+    let reference: APIMessage | undefined;
+    if (body.message_reference) {
+      reference = store.find(channelId, body.message_reference.message_id);
+      if (!reference && body.message_reference.fail_if_not_exists !== false) {
+        throw invalidFormBody("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message");
+      }
+    }
+    const where = guildOf.get(channelId);
+    const message = store.add({ channelId, guildId: where?.guildId, author: botUser, content: body.content ?? "", nonce: body.nonce, reference });
+    announce(message, where?.guildId, where?.channelType);
+    return djson(c, message);
+  });
+
+  api.get("/channels/:channel/messages", (c) => {
+    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 50)));
+    return djson(c, store.list(c.req.param("channel")).reverse().slice(0, limit));
+  });
+
+  api.get("/channels/:channel/messages/:id", (c) => {
+    const message = store.find(c.req.param("channel"), c.req.param("id"));
+    if (!message) throw unknownMessage();
+    return djson(c, message);
+  });
+
+  api.post("/channels/:channel/typing", (c) => c.body(null, 204));
+
+  // ---- Interactions --------------------------------------------------------------------------
+
+  const interactionFor = (c: Context): StoredInteraction => {
+    const stored = store.interaction(c.req.param("token") ?? "");
+    if (!stored || stored.applicationId !== c.req.param("app")) throw unknownWebhook();
+    if (Date.now() - stored.createdAt > INTERACTION_TOKEN_MS) throw invalidWebhookToken();
+    return stored;
+  };
+  const webhookMessage = (stored: StoredInteraction, content: string) =>
+    store.add({
+      channelId: stored.channelId,
+      guildId: stored.guildId,
+      author: botUser,
+      content,
+      webhookId: stored.applicationId,
+      applicationId: stored.applicationId,
+      extra: { interaction_metadata: { id: stored.id, type: 2, user: botUser, authorizing_integration_owners: {} } } as Partial<APIMessage>,
+    });
+
+  api.post("/interactions/:id/:token/callback", async (c) => {
+    const stored = store.interaction(c.req.param("token"));
+    if (!stored || stored.id !== c.req.param("id")) throw unknownWebhook();
+    const body = (await readJson(c)) as { type?: number; data?: { content?: string } };
+    if (body.type === 4 || body.type === 5) stored.original ??= webhookMessage(stored, body.data?.content ?? "");
+    return c.body(null, 204);
+  });
+
+  api.get("/webhooks/:app/:token/messages/@original", (c) => {
+    const stored = interactionFor(c);
+    if (!stored.original) throw unknownMessage();
+    return djson(c, stored.original);
+  });
+
+  api.patch("/webhooks/:app/:token/messages/@original", async (c) => {
+    const stored = interactionFor(c);
+    const body = messageBody(await readJson(c));
+    // Registered interactions count as answered with a deferred response (type 5).
+    stored.original ??= webhookMessage(stored, "");
+    return djson(c, store.edit(stored.original, body.content ?? ""));
+  });
+
+  api.post("/webhooks/:app/:token", async (c) => {
+    const stored = interactionFor(c);
+    const body = messageBody(await readJson(c));
+    const message = webhookMessage(stored, body.content ?? "");
+    stored.followups.push(message.id);
+    return djson(c, message);
+  });
+
+  api.patch("/webhooks/:app/:token/messages/:id", async (c) => {
+    const stored = interactionFor(c);
+    const message = store.find(stored.channelId, c.req.param("id"));
+    if (!message) throw unknownMessage();
+    return djson(c, store.edit(message, messageBody(await readJson(c)).content ?? ""));
+  });
+
+  // ---- Application commands ------------------------------------------------------------------
+
+  const commandsBody = async (c: Context) => {
+    const body = await readJson(c);
+    if (!Array.isArray(body)) throw invalidFormBody("_", "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType");
+    for (const [i, command] of body.entries()) {
+      const name = (command as { name?: unknown }).name;
+      if (typeof name !== "string" || name.length < 1 || name.length > 32) throw invalidFormBody(`${i}.name`, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.");
+    }
+    return body;
+  };
+  const ownApp = (c: Context) => {
+    if (c.req.param("app") !== options.applicationId) throw new DiscordError(403, "Missing Access", 50001);
+  };
+  api.put("/applications/:app/commands", async (c) => {
+    ownApp(c);
+    return djson(c, store.setCommands("global", options.applicationId, await commandsBody(c)));
+  });
+  api.get("/applications/:app/commands", (c) => (ownApp(c), djson(c, store.commands("global"))));
+  api.put("/applications/:app/guilds/:guild/commands", async (c) => {
+    ownApp(c);
+    const guild = c.req.param("guild");
+    return djson(c, store.setCommands(`guild:${guild}`, options.applicationId, await commandsBody(c), guild));
+  });
+  api.get("/applications/:app/guilds/:guild/commands", (c) => (ownApp(c), djson(c, store.commands(`guild:${c.req.param("guild")}`))));
+
+  api.all("*", () => {
+    throw notFound();
+  });
+
+  // ---- Control (not recorded) ----------------------------------------------------------------
+
+  const control = new Hono();
+  const body = async (c: Context) => (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+
+  /** An interaction Discord created: its token becomes valid for webhook calls (15 minutes from created_at). */
+  control.post("/interactions", async (c) => {
+    const parsed = z
+      .object({ id: z.string(), token: z.string().min(1), application_id: z.string().default(options.applicationId), channel_id: z.string(), guild_id: z.string().optional(), created_at: z.number().optional() })
+      .safeParse(await body(c));
+    if (!parsed.success) return c.json({ error: "invalid interaction", issues: parsed.error.issues }, 400);
+    const i = parsed.data;
+    store.registerInteraction({ id: i.id, token: i.token, applicationId: i.application_id, channelId: i.channel_id, guildId: i.guild_id, createdAt: i.created_at ?? Date.now() });
+    return c.json({ ok: true }, 201);
+  });
+
+  /** A person's message: stored in its channel and dispatched as MESSAGE_CREATE. */
+  control.post("/messages", async (c) => {
+    const parsed = z
+      .object({
+        channel_id: z.string().min(1),
+        guild_id: z.string().optional(),
+        channel_type: z.number().int().optional(),
+        content: z.string(),
+        author: z.object({ id: z.string(), username: z.string(), bot: z.boolean().optional(), global_name: z.string().nullable().optional() }).optional(),
+        mentions: z.array(z.string()).optional(),
+        mention_roles: z.array(z.string()).optional(),
+        reply_to: z.string().optional(),
+      })
+      .safeParse(await body(c));
+    if (!parsed.success) return c.json({ error: "invalid message", issues: parsed.error.issues }, 400);
+    const m = parsed.data;
+    guildOf.set(m.channel_id, { guildId: m.guild_id, channelType: m.channel_type ?? (m.guild_id ? 0 : 1) });
+    const author: APIUser = { discriminator: "0", avatar: null, global_name: null, ...m.author, ...(m.author ? {} : { id: "1033044521375764530", username: "testuser" }) } as APIUser;
+    const reference = m.reply_to ? store.find(m.channel_id, m.reply_to) : undefined;
+    const mentioned = (m.mentions ?? []).map((id) => (id === botUser.id ? botUser : ({ id, username: `user${id.slice(-4)}`, discriminator: "0", global_name: null, avatar: null } as APIUser)));
+    const message = store.add({ channelId: m.channel_id, guildId: m.guild_id, author, content: m.content, reference, extra: { mentions: mentioned, mention_roles: m.mention_roles ?? [] } });
+    const dispatched = announce(message, m.guild_id, m.channel_type ?? (m.guild_id ? 0 : 1));
+    return c.json({ message, ...dispatched }, 201);
+  });
+
+  control.post("/gateway/dispatch", async (c) => {
+    const { t, d } = await body(c);
+    if (typeof t !== "string") return c.json({ error: "t (the event name) is required" }, 400);
+    if (t === "MESSAGE_CREATE") {
+      const message = d as GatewayMessageCreateDispatchData;
+      if (message?.channel_id) guildOf.set(message.channel_id, { guildId: message.guild_id, channelType: (message as { channel_type?: number }).channel_type });
+    }
+    return c.json(gateway.dispatch(t, d));
+  });
+  control.post("/gateway/drop", async (c) => {
+    const { code } = await body(c);
+    return c.json({ dropped: gateway.drop(typeof code === "number" ? code : undefined) });
+  });
+  control.post("/gateway/reconnect", (c) => c.json({ sent: gateway.reconnect() }));
+  control.post("/gateway/invalidate", async (c) => c.json({ sent: gateway.invalidate((await body(c)).resumable === true) }));
+  control.post("/gateway/config", async (c) => {
+    const parsed = z.object({ heartbeatIntervalMs: z.number().int().min(100).optional(), ackHeartbeats: z.boolean().optional(), acceptConnections: z.boolean().optional() }).safeParse(await body(c));
+    if (!parsed.success) return c.json({ error: "invalid settings", issues: parsed.error.issues }, 400);
+    return c.json(gateway.configure(parsed.data));
+  });
+  control.get("/gateway", (c) => c.json(gateway.snapshot()));
+
+  return {
+    platform: "discord",
+    gateway,
+    mount(parent) {
+      parent.route(DISCORD_API_PREFIX, api);
+      parent.route("/_emulator/discord", control);
+    },
+    snapshot: () => ({ ...store.snapshot(), gateway: gateway.snapshot() }),
+    reset() {
+      store.reset();
+      guildOf.clear();
+      gateway.reset();
+    },
+  };
+}
