@@ -253,7 +253,50 @@ const slack = {
   },
 };
 
-const VIEWS = { github, slack };
+// ---- Discord -------------------------------------------------------------------------------
+
+const DISCORD_CHANNEL = "1300000000000000100";
+
+const discord = {
+  compose() {
+    const result = el("div", { class: "result", id: "send-result" });
+    const make = (kind, title, hint, text, button) =>
+      el(
+        "form",
+        { id: `discord-${kind}`, onsubmit: (event) => send(event, kind) },
+        el("h2", {}, title),
+        el("p", { class: "hint" }, hint),
+        el("textarea", { name: "text", required: "" }, text),
+        el("button", { class: "primary", type: "submit" }, button),
+      );
+    $("#compose").replaceChildren(
+      make("mention", "@-mention the bot", "A message in #general that mentions the bot; it reaches the Worker over the Gateway.", "The bot crashes with TypeError: Cannot read properties of undefined (reading 'guild') when I run it in a thread", "Send message"),
+      make("command", "/triage", "The slash command, through the interactions endpoint: answered deferred, then edited.", "Export to CSV fails with a 500 error since yesterday's deploy", "Run /triage"),
+      result,
+    );
+    async function send(event, kind) {
+      event.preventDefault();
+      const sent = await api("/playground/send/discord", { kind, channelId: DISCORD_CHANNEL, text: event.target.elements.text.value });
+      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
+      if (sent.response?.conversationKey) watch(sent.response.conversationKey);
+      await discord.refresh();
+    }
+  },
+
+  async refresh() {
+    const snapshot = await api("/_emulator/state/discord");
+    const messages = snapshot.channels?.[DISCORD_CHANNEL] ?? [];
+    const render = (m) => {
+      const content = (m.content ?? "").replace(/<@!?(\d+)>/g, (_, id) => (m.mentions?.find((u) => u.id === id)?.bot ? `@${state.config.bot}` : `@${id}`));
+      const node = comment(m.author?.global_name ?? m.author?.username ?? "?", content, Boolean(m.author?.bot || m.webhook_id), m.message_reference ? "reply" : null);
+      node.classList.add("slack");
+      return node;
+    };
+    $("#platform-view").replaceChildren(el("h2", {}, "#general"), ...(messages.length ? messages.map(render) : [el("p", { class: "hint" }, "No messages yet.")]));
+  },
+};
+
+const VIEWS = { github, slack, discord };
 
 // ---- The conversation agent's live state (agents SDK state sync over WebSocket) -------------
 

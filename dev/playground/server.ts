@@ -11,6 +11,9 @@ import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
 import { slackSignature } from "../../channels/slack/verify.ts";
 import { DEV_SLACK } from "../emulator/slack.ts";
+import { DEV_DISCORD } from "../emulator/discord.ts";
+import { gatewayAdminToken } from "../../channels/discord/admin.ts";
+import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => readFileSync(join(here, name), "utf8");
@@ -36,6 +39,12 @@ const GitHubAction = z.discriminatedUnion("action", [
   }),
 ]);
 type GitHubAction = z.infer<typeof GitHubAction>;
+
+const DiscordAction = z.object({
+  kind: z.enum(["mention", "command"]),
+  channelId: z.string().regex(/^\d{5,20}$/),
+  text: z.string().min(1).max(2000),
+});
 
 const SlackAction = z.object({
   channel: z.string().regex(/^[CDG][A-Z0-9]{2,}$/),
@@ -114,6 +123,42 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       body,
     });
     return c.json({ ts: message.ts, status: response.status, response: await response.json().catch(() => null) });
+  });
+
+  let gatewayStarted = false;
+  app.post("/playground/send/discord", async (c) => {
+    const parsed = DiscordAction.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    const { kind, channelId, text } = parsed.data;
+    const applicationId = options.vars.DISCORD_APPLICATION_ID ?? DEV_DISCORD.applicationId;
+    const guildId = DEV_DISCORD.guildId;
+    if (kind === "mention") {
+      // @-mentions arrive over the Gateway, which the Worker's Durable Object holds open.
+      if (!gatewayStarted) {
+        const bearer = await gatewayAdminToken(options.vars.DISCORD_BOT_TOKEN ?? "");
+        await fetch(`${options.workerUrl}/discord/gateway/start`, { method: "POST", headers: { authorization: `Bearer ${bearer}` } });
+        gatewayStarted = true;
+      }
+      const botUserId = options.vars.DISCORD_BOT_USER_ID ?? applicationId;
+      const sent = await post<{ message: { id: string } }>(options.emulatorUrl, "/_emulator/discord/messages", {
+        channel_id: channelId,
+        guild_id: guildId,
+        content: `<@${botUserId}> ${text}`,
+        author: { id: DISCORD_USER.id, username: DISCORD_USER.username, global_name: DISCORD_USER.global_name },
+        mentions: [botUserId],
+      });
+      return c.json({ status: 200, messageId: sent.message.id, response: { conversationKey: `discord:${guildId}:${channelId}` } });
+    }
+    const { payload, id, token } = triageCommand({ applicationId, guildId, channelId, text });
+    await post(options.emulatorUrl, "/_emulator/discord/interactions", { id, token, application_id: applicationId, channel_id: channelId, guild_id: guildId });
+    const body = JSON.stringify(payload);
+    const response = await fetch(`${options.workerUrl}/webhooks/discord/interactions`, {
+      method: "POST",
+      headers: await signInteraction(body, await importSeed(DEV_DISCORD.keySeed)),
+      body,
+    });
+    const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    return c.json({ status: response.status, response: { ...answer, conversationKey: `discord:${guildId}:${channelId}` } });
   });
 
   return app;

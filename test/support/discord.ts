@@ -4,29 +4,13 @@ import { gatewayAdminToken } from "../../channels/discord/admin.ts";
 import { TEST_DISCORD, TEST_DISCORD_BOT_TOKEN, TEST_DISCORD_KEY_SEED } from "../env.ts";
 import { conversation } from "./agents.ts";
 import { emulatorUrl, recordedCalls, waitFor } from "./emulator.ts";
+import { importSeed, signInteraction, snowflake, triageCommand } from "../../dev/discord-events.ts";
 
-const PKCS8_ED25519_PREFIX = "302e020100300506032b657004220420";
-const DISCORD_EPOCH = 1_420_070_400_000n;
-let counter = 0;
-
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!, (byte) => Number.parseInt(byte, 16));
-const toHex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-
-/** A fresh snowflake, minted `agoMs` in the past. */
-export function snowflake(agoMs = 0): string {
-  return String(((BigInt(Date.now() - agoMs) - DISCORD_EPOCH) << 22n) | BigInt(++counter % 4096));
-}
-
-export async function importSeed(seedHex: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("pkcs8", fromHex(PKCS8_ED25519_PREFIX + seedHex), { name: "Ed25519" }, false, ["sign"]);
-}
+export { importSeed, snowflake };
 
 /** Discord's headers for `body`: Ed25519 over timestamp + body with the test application's key. */
 export async function signDiscord(body: string, options: { timestamp?: number; key?: CryptoKey } = {}): Promise<Record<string, string>> {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const key = options.key ?? (await importSeed(TEST_DISCORD_KEY_SEED));
-  const signature = await crypto.subtle.sign("Ed25519", key, new TextEncoder().encode(timestamp + body));
-  return { "content-type": "application/json", "x-signature-ed25519": toHex(signature), "x-signature-timestamp": timestamp };
+  return signInteraction(body, options.key ?? (await importSeed(TEST_DISCORD_KEY_SEED)), options.timestamp);
 }
 
 export interface PostOptions {
@@ -46,8 +30,6 @@ export async function postInteraction(payload: unknown, options: PostOptions = {
   );
 }
 
-const user = { id: "1033044521375764530", username: "testuser2384", global_name: "Test User", discriminator: "0", avatar: null };
-
 /** Tells the emulator Discord created this interaction, so its token works for 15 minutes from `createdAt`. */
 export async function registerInteraction(interaction: { id: string; token: string; channel_id: string; guild_id?: string }, createdAt = Date.now()) {
   await control("/interactions", { ...interaction, application_id: TEST_DISCORD.applicationId, created_at: createdAt });
@@ -55,25 +37,14 @@ export async function registerInteraction(interaction: { id: string; token: stri
 
 /** A `/triage <text>` interaction in a fresh channel, registered with the emulator. */
 export async function slashCommand(text: string, options: { channelId?: string; ageMs?: number } = {}) {
-  const id = snowflake(options.ageMs ?? 0);
   const channelId = options.channelId ?? snowflake();
-  const token = `aW50ZXJhY3Rpb246${id}${crypto.randomUUID().replace(/-/g, "")}`;
-  const payload = {
-    app_permissions: "2248473465835073",
-    application_id: TEST_DISCORD.applicationId,
-    channel: { id: channelId, type: 0, guild_id: TEST_DISCORD.guildId, name: "general" },
-    channel_id: channelId,
-    guild_id: TEST_DISCORD.guildId,
-    context: 0,
-    data: { id: "1457600000000000001", name: "triage", type: 1, options: [{ name: "text", type: 3, value: text }] },
-    entitlements: [],
-    id,
-    locale: "en-US",
-    member: { user, roles: [], nick: null, permissions: "9007199254740991", joined_at: "2026-01-04T20:21:10.139000+00:00", deaf: false, mute: false, flags: 0 },
-    token,
-    type: 2,
-    version: 1,
-  };
+  const { payload, id, token } = triageCommand({
+    applicationId: TEST_DISCORD.applicationId,
+    guildId: TEST_DISCORD.guildId,
+    channelId,
+    text,
+    ...(options.ageMs !== undefined ? { ageMs: options.ageMs } : {}),
+  });
   await registerInteraction({ id, token, channel_id: channelId, guild_id: TEST_DISCORD.guildId }, Date.now() - (options.ageMs ?? 0));
   return { payload, id, token, channelId, key: `discord:${TEST_DISCORD.guildId}:${channelId}` };
 }

@@ -1,0 +1,60 @@
+// Builds Discord interactions exactly as Discord sends them: real payload shape, real Ed25519
+// signature over timestamp + body. Runtime-agnostic: used by the playground in Node and by
+// tests inside workerd.
+
+const PKCS8_ED25519_PREFIX = "302e020100300506032b657004220420";
+const DISCORD_EPOCH = 1_420_070_400_000n;
+let counter = 0;
+
+const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!, (byte) => Number.parseInt(byte, 16));
+const toHex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A fresh snowflake, minted `agoMs` in the past. */
+export function snowflake(agoMs = 0): string {
+  return String(((BigInt(Date.now() - agoMs) - DISCORD_EPOCH) << 22n) | BigInt(++counter % 4096));
+}
+
+/** The application's signing key from its 32-byte Ed25519 seed (hex). */
+export async function importSeed(seedHex: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("pkcs8", fromHex(PKCS8_ED25519_PREFIX + seedHex), { name: "Ed25519" }, false, ["sign"]);
+}
+
+/** Discord's headers for `body`: Ed25519 over timestamp + body. */
+export async function signInteraction(body: string, key: CryptoKey, timestamp = Math.floor(Date.now() / 1000)): Promise<Record<string, string>> {
+  const signature = await crypto.subtle.sign("Ed25519", key, new TextEncoder().encode(String(timestamp) + body));
+  return { "content-type": "application/json", "x-signature-ed25519": toHex(signature), "x-signature-timestamp": String(timestamp) };
+}
+
+export const DISCORD_USER = { id: "1033044521375764530", username: "testuser2384", global_name: "Test User", discriminator: "0", avatar: null };
+
+/** A `/triage <text>` application command as Discord delivers it. */
+export function triageCommand(input: { applicationId: string; guildId: string; channelId: string; text: string; ageMs?: number }) {
+  const id = snowflake(input.ageMs ?? 0);
+  const token = `aW50ZXJhY3Rpb246${id}${crypto.randomUUID().replace(/-/g, "")}`;
+  const payload = {
+    app_permissions: "2248473465835073",
+    application_id: input.applicationId,
+    channel: { id: input.channelId, type: 0, guild_id: input.guildId, name: "general" },
+    channel_id: input.channelId,
+    guild_id: input.guildId,
+    context: 0,
+    data: { id: "1457600000000000001", name: "triage", type: 1, options: [{ name: "text", type: 3, value: input.text }] },
+    entitlements: [],
+    id,
+    locale: "en-US",
+    member: {
+      user: DISCORD_USER,
+      roles: [],
+      nick: null,
+      permissions: "9007199254740991",
+      joined_at: "2026-01-04T20:21:10.139000+00:00",
+      deaf: false,
+      mute: false,
+      flags: 0,
+    },
+    token,
+    type: 2,
+    version: 1,
+  };
+  return { payload, id, token };
+}
