@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
-import { slackSignature } from "../../channels/slack/verify.ts";
+import { eventCallback, signSlack } from "../slack-events.ts";
 import { DEV_SLACK } from "../emulator/slack.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
 import { gatewayAdminToken } from "../../channels/discord/admin.ts";
@@ -95,31 +95,14 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       user,
       text: said,
       ts: message.ts,
-      event_ts: message.ts,
       channel,
-      team: DEV_SLACK.teamId,
       client_msg_id: crypto.randomUUID(),
       ...(threadTs ? { thread_ts: threadTs } : {}),
     };
-    const body = JSON.stringify({
-      token: "legacy-verification-token",
-      team_id: DEV_SLACK.teamId,
-      api_app_id: DEV_SLACK.appId,
-      event,
-      type: "event_callback",
-      event_id: `Ev${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: DEV_SLACK.teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false }],
-      is_ext_shared_channel: false,
-    });
-    const timestamp = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify(eventCallback({ ...DEV_SLACK, botUserId }, event));
     const response = await fetch(`${options.workerUrl}/webhooks/slack/events`, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-slack-request-timestamp": String(timestamp),
-        "x-slack-signature": await slackSignature(options.vars.SLACK_SIGNING_SECRET ?? "", timestamp, body),
-      },
+      headers: { "content-type": "application/json", ...(await signSlack(body, options.vars.SLACK_SIGNING_SECRET ?? "")) },
       body,
     });
     return c.json({ ts: message.ts, status: response.status, response: await response.json().catch(() => null) });
@@ -135,8 +118,14 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     if (kind === "mention") {
       // @-mentions arrive over the Gateway, which the Worker's Durable Object holds open.
       if (!gatewayStarted) {
-        const bearer = await gatewayAdminToken(options.vars.DISCORD_BOT_TOKEN ?? "");
-        await fetch(`${options.workerUrl}/discord/gateway/start`, { method: "POST", headers: { authorization: `Bearer ${bearer}` } });
+        const headers = { authorization: `Bearer ${await gatewayAdminToken(options.vars.DISCORD_BOT_TOKEN ?? "")}` };
+        await fetch(`${options.workerUrl}/discord/gateway/start`, { method: "POST", headers });
+        // A message sent before READY would reach no session: wait for the connection.
+        for (let tries = 0; tries < 100; tries++) {
+          const status = (await (await fetch(`${options.workerUrl}/discord/gateway/status`, { headers })).json()) as { connected?: boolean };
+          if (status.connected) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         gatewayStarted = true;
       }
       const botUserId = options.vars.DISCORD_BOT_USER_ID ?? applicationId;

@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { slackSignature } from "../../channels/slack/verify.ts";
+import { eventCallback as slackEnvelope, newEventId, newTs, signSlack } from "../../dev/slack-events.ts";
 import { TEST_SLACK, TEST_SLACK_SIGNING_SECRET } from "../env.ts";
 import { emulatorUrl, recordedCalls } from "./emulator.ts";
 import type { RecordedCall } from "../../dev/emulator/core.ts";
@@ -21,8 +21,7 @@ export async function postSlack(route: SlackRoute, body: string, options: SlackP
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     "content-type": route === "events" ? "application/json" : "application/x-www-form-urlencoded",
-    "x-slack-request-timestamp": String(timestamp),
-    "x-slack-signature": await slackSignature(options.secret ?? TEST_SLACK_SIGNING_SECRET, timestamp, body),
+    ...(await signSlack(body, options.secret ?? TEST_SLACK_SIGNING_SECRET, timestamp)),
   };
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (value === null) delete headers[name];
@@ -48,27 +47,11 @@ export function uniqueChannel(prefix = "C"): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
 }
 
-let counter = 0;
-/** A Slack-looking ts, unique within the run. */
-export function newTs(): string {
-  return `${Math.floor(Date.now() / 1000)}.${String(++counter * 7 + 100_000).padStart(6, "0")}`;
-}
-export const newEventId = () => `Ev${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`;
+export { newEventId, newTs };
 
 /** An Events API envelope as Slack sends it to this test workspace's app. */
 export function eventCallback(event: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
-  return {
-    token: "legacy-verification-token",
-    team_id: TEST_SLACK.teamId,
-    api_app_id: TEST_SLACK.appId,
-    event: { team: TEST_SLACK.teamId, event_ts: event.ts, ...event },
-    type: "event_callback",
-    event_id: newEventId(),
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: TEST_SLACK.teamId, user_id: TEST_SLACK.botUserId, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false,
-    ...overrides,
-  };
+  return slackEnvelope(TEST_SLACK, event, overrides);
 }
 
 export function mentionEvent(channel: string, text: string, ts = newTs(), user = "U0HUMAN001") {
