@@ -1,6 +1,18 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_BOT_NAME, TEST_GITHUB_TOKEN, TEST_GITHUB_WEBHOOK_SECRET } from "./test/env.ts";
+import {
+  TEST_BOT_NAME,
+  TEST_DISCORD,
+  TEST_DISCORD_BOT_TOKEN,
+  TEST_DISCORD_PUBLIC_KEY,
+  TEST_GITHUB_TOKEN,
+  TEST_GITHUB_WEBHOOK_SECRET,
+  TEST_LINEAR_API_KEY,
+  TEST_LINEAR_WEBHOOK_SECRET,
+  TEST_SLACK,
+  TEST_SLACK_BOT_TOKEN,
+  TEST_SLACK_SIGNING_SECRET,
+} from "./test/env.ts";
 
 // Two projects: `workers` runs inside workerd (the same runtime as production),
 // `node` runs process-level tests (emulator, wrangler dev kill -9, browser, scripts).
@@ -17,6 +29,10 @@ export default defineConfig({
               bindings: {
                 ...testBindings,
                 GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,
+                SLACK_API_URL: `${inject<string>("emulatorUrl")}/slack/`,
+                DISCORD_API_URL: `${inject<string>("emulatorUrl")}/discord/api/v10`,
+                LINEAR_API_URL: `${inject<string>("emulatorUrl")}/linear/graphql`,
+                DISCORD_GATEWAY_URL: `${inject<string>("emulatorUrl").replace(/^http/, "ws")}/discord/gateway`,
               },
             },
           })),
@@ -48,4 +64,14 @@ const testBindings = {
   BOT_NAME: TEST_BOT_NAME,
   GITHUB_WEBHOOK_SECRET: TEST_GITHUB_WEBHOOK_SECRET,
   GITHUB_TOKEN: TEST_GITHUB_TOKEN,
+  SLACK_SIGNING_SECRET: TEST_SLACK_SIGNING_SECRET,
+  SLACK_BOT_TOKEN: TEST_SLACK_BOT_TOKEN,
+  SLACK_BOT_USER_ID: TEST_SLACK.botUserId,
+  DISCORD_PUBLIC_KEY: TEST_DISCORD_PUBLIC_KEY,
+  DISCORD_BOT_TOKEN: TEST_DISCORD_BOT_TOKEN,
+  DISCORD_APPLICATION_ID: TEST_DISCORD.applicationId,
+  DISCORD_MENTION_ROLE_IDS: TEST_DISCORD.roleId,
+  DISCORD_GATEWAY_SUPERVISE_MS: "1000",
+  LINEAR_WEBHOOK_SECRET: TEST_LINEAR_WEBHOOK_SECRET,
+  LINEAR_API_KEY: TEST_LINEAR_API_KEY,
 };

@@ -4,6 +4,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEV_EMULATOR_HOST, DEV_EMULATOR_PORT, DEV_GITHUB_TOKEN } from "./emulator/defaults.ts";
+import { DEV_DISCORD } from "./emulator/discord.ts";
+import { DEV_LINEAR } from "./emulator/linear.ts";
+import { DEV_SLACK } from "./emulator/slack.ts";
 
 export const DEV_WORKER_PORT = 8787;
 export const DEV_BOT_NAME = "switchboard";
@@ -16,6 +19,19 @@ export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATO
     GITHUB_WEBHOOK_SECRET: DEV_GITHUB_WEBHOOK_SECRET,
     GITHUB_TOKEN: DEV_GITHUB_TOKEN,
     GITHUB_API_URL: `${emulatorUrl}/github`,
+    SLACK_SIGNING_SECRET: DEV_SLACK.signingSecret,
+    SLACK_BOT_TOKEN: DEV_SLACK.token,
+    SLACK_BOT_USER_ID: DEV_SLACK.botUserId,
+    SLACK_API_URL: `${emulatorUrl}/slack/`,
+    DISCORD_PUBLIC_KEY: DEV_DISCORD.publicKey,
+    DISCORD_BOT_TOKEN: DEV_DISCORD.token,
+    DISCORD_APPLICATION_ID: DEV_DISCORD.applicationId,
+    DISCORD_API_URL: `${emulatorUrl}/discord/api/v10`,
+    DISCORD_GATEWAY_URL: `${emulatorUrl.replace(/^http/, "ws")}/discord/gateway`,
+    LINEAR_WEBHOOK_SECRET: DEV_LINEAR.webhookSecret,
+    LINEAR_API_KEY: DEV_LINEAR.apiKey,
+    LINEAR_BOT_USER_ID: DEV_LINEAR.botUserId,
+    LINEAR_API_URL: `${emulatorUrl}/linear/graphql`,
   };
 }
 

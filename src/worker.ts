@@ -2,8 +2,9 @@ import { getAgentByName } from "agents";
 import { ConversationAgent } from "../agents/conversation.ts";
 import { channels } from "../channels/index.ts";
 import { createIngress } from "./ingress/app.ts";
+import { DiscordGateway, discordGatewayAdmin } from "../channels/discord/index.ts";
 
-export { ConversationAgent };
+export { ConversationAgent, DiscordGateway };
 
 const app = createIngress({
   channels,
@@ -21,5 +22,13 @@ app.get("/agents/conversation/:key", async (c) => {
   const agent = await getAgentByName(c.env.CONVERSATION, c.req.param("key"));
   return agent.fetch(c.req.raw);
 });
+
+app.route("/discord/gateway", discordGatewayAdmin);
+
+// The benchmark's ceiling: the same Worker answering without verifying or storing anything.
+// Off unless BENCH_ROUTES=true (set only by `npm run bench`).
+app.post("/bench/ceiling", (c) =>
+  (c.env as unknown as Record<string, unknown>).BENCH_ROUTES === "true" ? c.json({ ok: true }) : c.json({ error: "not found" }, 404),
+);
 
 export default app satisfies ExportedHandler<Env>;

@@ -83,7 +83,9 @@ function decide(
     if (need("list_labels")) return { tool: "list_labels", input: {} };
     const triage = triageIssue(event, results.get("list_labels"));
     if (need("add_labels") && triage.labels.length > 0) return { tool: "add_labels", input: { labels: triage.labels } };
-    return { text: triage.comment(appliedLabels(results)) };
+    // Channels with a priority field (Linear) get one for confident bug reports.
+    if (need("set_priority") && triage.priority) return { tool: "set_priority", input: { priority: triage.priority } };
+    return { text: triage.comment(appliedLabels(results), appliedPriority(results)) };
   }
   return { text: answerFollowUp(event, history) };
 }
@@ -115,11 +117,15 @@ function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) 
     if (docsLabel) proposed.push(docsLabel);
   }
   const labels = proposed.filter((label) => !existing.has(label.toLowerCase()));
+  // A crash or stack trace is High; any other confident bug report is Medium.
+  const crash = /\b(crash(es|ed)?|panic|segfault|exception|traceback)\b|\w+Error\b|^\s+at\s.+:\d+/im.test(`${title}\n${event.text}`);
+  const priority = confident && classified.label === "bug" ? (crash ? "high" : "medium") : null;
   const missing = classified.label === "bug" ? detectMissingInfo({ title, body: event.text }) : [];
 
   return {
     labels,
-    comment(applied: readonly string[]): string {
+    priority,
+    comment(applied: readonly string[], priority?: string): string {
       const percent = Math.round(classified.confidence * 100);
       const lines: string[] = [];
       if (confident) {
@@ -138,6 +144,7 @@ function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) 
         lines.push("", "To help someone pick this up, please add:", ...missing.map((item) => `- ${item}`));
       }
       if (applied.length > 0) lines.push("", `Labels applied: ${applied.map((label) => `\`${label}\``).join(", ")}`);
+      if (priority) lines.push("", `Priority set: ${priority}`);
       else if (confident && repoLabels.length > 0 && labels.length === 0 && proposed.length === 0) {
         lines.push("", `No existing label matches "${classified.label}", so I left the labels alone.`);
       }
@@ -150,6 +157,13 @@ function looksLikeDocumentation(title: string): boolean {
   return /\b(docs?|documentation|readme|typo|tutorial)\b/i.test(title);
 }
 
+function appliedPriority(results: ReadonlyMap<string, ToolOutcome>): string | undefined {
+  const outcome = results.get("set_priority");
+  if (!outcome?.ok || typeof outcome.value !== "object" || outcome.value === null) return undefined;
+  const priority = (outcome.value as { priority?: unknown }).priority;
+  return typeof priority === "string" ? priority : undefined;
+}
+
 function appliedLabels(results: ReadonlyMap<string, ToolOutcome>): string[] {
   const outcome = results.get("add_labels");
   if (!outcome?.ok || typeof outcome.value !== "object" || outcome.value === null) return [];
@@ -160,7 +174,10 @@ function appliedLabels(results: ReadonlyMap<string, ToolOutcome>): string[] {
 function answerFollowUp(event: PromptEvent, history: readonly string[]): string {
   const question = event.text.trim();
   const earlier = history.at(-1);
-  if (!earlier) {
+  // A message that asks about the bot's earlier answer is a follow-up; anything else is a new
+  // request, triaged on its own even in a conversation with history.
+  const followUp = /\b(why|reason|explain|earlier|you said|that label)\b/i.test(question);
+  if (!earlier || !followUp) {
     const classified = classifyIssue({ title: question.split("\n")[0] ?? question, body: question });
     const percent = Math.round(classified.confidence * 100);
     const verdict = isConfident(classified)

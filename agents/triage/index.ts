@@ -14,6 +14,7 @@ export const triage = {
   historyLimit: 20,
   tools: {
     github: ["list_labels", "add_labels", "list_pull_request_files"],
+    linear: ["list_labels", "add_labels", "set_priority", "set_state", "set_estimate", "link_issues"],
   } satisfies Partial<Record<ChannelName, readonly string[]>> as Partial<Record<ChannelName, readonly string[]>>,
   /** Every kind of event starts a turn, except cancel, which stops one. */
   triggers: EventKind.options.filter((kind) => kind !== "cancel") as readonly EventKind[],

@@ -8,6 +8,9 @@ import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createEmulator, type Emulator, type EmulatorOptions } from "./app.ts";
+import { DEV_DISCORD } from "./discord.ts";
+import { DEV_LINEAR } from "./linear.ts";
+import { DEV_SLACK } from "./slack.ts";
 import {
   DEV_EMULATOR_HOST,
   DEV_EMULATOR_PORT,
@@ -44,6 +47,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         resolve({ server: s, address: info }),
       );
       s.once("error", reject);
+      // WebSocket upgrades (the fake Discord Gateway); anything else is refused.
+      s.on("upgrade", (request, socket, head) => {
+        if (!emulator.upgrade(request, socket, head)) socket.destroy();
+      });
     },
   );
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -56,6 +63,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         server.close((err) => (err ? reject(err) : resolve()));
         // Open Server-Sent Event streams and keep-alive sockets would hold close() forever.
         if ("closeAllConnections" in server) server.closeAllConnections();
+        // Upgraded (Gateway) sockets are no longer the HTTP server's to close.
+        for (const platform of emulator.platforms) if (platform.platform === "discord") platform.reset();
       }),
   };
 }
@@ -70,6 +79,9 @@ export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: str
         ? { app: { id: app.id ?? DEV_GITHUB_APP_ID, slug: app.slug ?? DEV_GITHUB_APP_SLUG, publicKeyPem: app.publicKeyPem } }
         : {}),
     },
+    slack: { tokens: [DEV_SLACK.token], ...DEV_SLACK },
+    linear: { apiKeys: [DEV_LINEAR.apiKey], botUserId: DEV_LINEAR.botUserId, organizationId: DEV_LINEAR.organizationId },
+    discord: { tokens: [DEV_DISCORD.token], applicationId: DEV_DISCORD.applicationId },
   };
 }
 
@@ -98,6 +110,8 @@ async function main(): Promise<void> {
   const running = await startEmulator({ ...options, port: Number(values.port), host: values.host });
   console.log(`Switchboard emulator listening on ${running.url}`);
   console.log(`  GITHUB_API_URL=${running.url}/github   (token: ${DEV_GITHUB_TOKEN})`);
+  console.log(`  SLACK_API_URL=${running.url}/slack/   (token: ${DEV_SLACK.token})`);
+  console.log(`  LINEAR_API_URL=${running.url}/linear/graphql   (key: ${DEV_LINEAR.apiKey})`);
   console.log(`  control API:   ${running.url}/_emulator/calls`);
   const stop = () => void running.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -1,0 +1,311 @@
+import { z } from "zod";
+import type { InboundRequest, Interpretation } from "../../src/channel.ts";
+import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
+import { knownBotUserId } from "./client.ts";
+import type { LinearConfig } from "./config.ts";
+
+// Only the fields Switchboard reads; Linear's full shapes are @linear/sdk/webhooks' payload types.
+const User = z.object({ id: z.string(), name: z.string().optional(), email: z.string().optional() });
+const Team = z.object({ id: z.string(), key: z.string().optional() });
+const IssueRef = z.object({ id: z.string(), identifier: z.string().optional(), title: z.string(), url: z.string().optional(), description: z.string().nullish(), team: Team.optional() });
+const Envelope = z.object({
+  type: z.string(),
+  action: z.string(),
+  organizationId: z.string(),
+  webhookTimestamp: z.number(),
+  createdAt: z.string().optional(),
+});
+const IssueEvent = Envelope.extend({
+  actor: z.object({ id: z.string(), name: z.string().optional(), type: z.string().optional() }).nullish(),
+  data: z.object({
+    id: z.string(),
+    identifier: z.string(),
+    title: z.string(),
+    description: z.string().nullish(),
+    url: z.string(),
+    assigneeId: z.string().nullish(),
+    labels: z.array(z.object({ name: z.string() })).optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
+  updatedFrom: z.record(z.string(), z.unknown()).nullish(),
+});
+const CommentEvent = Envelope.extend({
+  data: z.object({
+    id: z.string(),
+    body: z.string(),
+    issueId: z.string().nullish(),
+    issue: IssueRef.partial({ title: true }).nullish(),
+    parentId: z.string().nullish(),
+    userId: z.string().nullish(),
+    user: User.nullish(),
+    botActor: z.unknown().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  }),
+});
+const NotificationEvent = Envelope.extend({
+  appUserId: z.string(),
+  notification: z.object({
+    id: z.string(),
+    type: z.string(),
+    issue: IssueRef.optional(),
+    comment: z.object({ id: z.string(), body: z.string(), userId: z.string().nullish() }).optional(),
+    parentComment: z.object({ id: z.string() }).nullish(),
+    actor: User.nullish(),
+    createdAt: z.string(),
+  }),
+});
+const SessionEvent = Envelope.extend({
+  appUserId: z.string(),
+  promptContext: z.string().nullish(),
+  agentSession: z.object({
+    id: z.string(),
+    issue: IssueRef.nullish(),
+    issueId: z.string().nullish(),
+    comment: z.object({ id: z.string(), body: z.string() }).nullish(),
+    creator: User.nullish(),
+    updatedAt: z.string(),
+  }),
+  agentActivity: z
+    .object({ id: z.string(), content: z.record(z.string(), z.unknown()), signal: z.string().nullish(), user: User.nullish(), userId: z.string().nullish(), createdAt: z.string() })
+    .nullish(),
+});
+
+const NOTIFICATION_KINDS: Record<string, EventKind> = {
+  issueAssignedToYou: "issue_assigned",
+  issueMention: "mention",
+  issueCommentMention: "mention",
+};
+
+/** Two webhooks about the same assignment within this window are one occurrence (see `assignmentAliases`). */
+const ASSIGNMENT_WINDOW_MS = 60_000;
+
+/**
+ * Turns a verified Linear delivery into a normalized event, or says why it starts no turn.
+ * Triggers: Issue create/update assigning the bot, AppUserNotification (assigned, mentioned),
+ * AgentSessionEvent created/prompted (stop → cancel) for our app user, and comments that mention
+ * the bot or land on an issue it already works on. The bot's own comments and activities are
+ * marked `isSelf`, which the ingress policy drops.
+ */
+export function interpretLinear(request: InboundRequest, config: LinearConfig): Interpretation {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(request.text);
+  } catch {
+    return { type: "malformed", reason: "body is not valid JSON" };
+  }
+  const envelope = Envelope.safeParse(payload);
+  if (!envelope.success) return { type: "malformed", reason: "not a Linear webhook payload (type, action, organizationId, webhookTimestamp)" };
+  const { type, action, organizationId } = envelope.data;
+  if (config.organizationAllowlist.length > 0 && !config.organizationAllowlist.includes(organizationId)) {
+    return { type: "ignore", reason: `organization ${organizationId} is not in LINEAR_ORGANIZATION_ALLOWLIST` };
+  }
+  const botId = knownBotUserId(config);
+  const delivery = request.headers.get("linear-delivery");
+  const context: Context = { config, botId, delivery };
+
+  switch (type) {
+    case "Issue":
+      return issueEvent(payload, context);
+    case "Comment":
+      return action === "create" ? commentEvent(payload, context) : { type: "ignore", reason: `Comment "${action}" events do not start a turn` };
+    case "AppUserNotification":
+      return notificationEvent(payload, context);
+    case "AgentSessionEvent":
+      return sessionEvent(payload, context);
+    default:
+      return { type: "ignore", reason: `Linear "${type}" webhooks are not handled` };
+  }
+}
+
+interface Context {
+  readonly config: LinearConfig;
+  readonly botId: string | undefined;
+  readonly delivery: string | null;
+}
+
+function issueEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
+  const parsed = IssueEvent.safeParse(payload);
+  if (!parsed.success) return { type: "malformed", reason: "not a valid Issue webhook payload" };
+  const { action, data, updatedFrom, actor } = parsed.data;
+  if (action !== "create" && action !== "update") return { type: "ignore", reason: `Issue "${action}" events do not start a turn` };
+  if (!botId) return { type: "ignore", reason: "the bot's Linear user id is unknown; set LINEAR_BOT_USER_ID" };
+  // Assignment arrives as an update whose `updatedFrom` holds the previous assigneeId.
+  const assignedNow = data.assigneeId === botId;
+  const assignedByThis = action === "create" ? assignedNow : assignedNow && updatedFrom != null && "assigneeId" in updatedFrom && updatedFrom.assigneeId !== botId;
+  if (!assignedByThis) return { type: "ignore", reason: action === "create" ? "created without assigning the bot" : "an update that does not assign the issue to the bot" };
+  const occurredAt = action === "create" ? data.createdAt : data.updatedAt;
+  return emit({
+    dedupeId: delivery ?? `Issue:${data.id}:${action}:${data.updatedAt}`,
+    aliases: assignmentAliases(data.id, occurredAt),
+    issueId: data.id,
+    kind: "issue_assigned",
+    actor: { id: actor?.id ?? "linear", name: actor?.name ?? "Linear", isBot: actor?.type !== undefined && actor.type !== "user", isSelf: actor?.id === botId },
+    text: data.description ?? "",
+    addressedToBot: true,
+    title: data.title,
+    url: data.url,
+    labels: (data.labels ?? []).map((label) => label.name),
+    occurredAt,
+    botName: config.botName,
+  });
+}
+
+function commentEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
+  const parsed = CommentEvent.safeParse(payload);
+  if (!parsed.success) return { type: "malformed", reason: "not a valid Comment webhook payload" };
+  const { data } = parsed.data;
+  const issueId = data.issueId ?? data.issue?.id;
+  if (!issueId) return { type: "ignore", reason: "a comment that is not on an issue" };
+  const userId = data.userId ?? data.user?.id ?? "unknown";
+  const mentioned = mentionPattern(config.botName).test(data.body);
+  return emit({
+    dedupeId: delivery ?? `Comment:${data.id}:create:${data.updatedAt}`,
+    aliases: [`linear:comment:${data.id}`],
+    issueId,
+    kind: "comment",
+    actor: { id: userId, name: data.user?.name ?? userId, isBot: data.botActor != null, isSelf: userId === botId },
+    text: data.body.replace(mentionPattern(config.botName, "g"), "$1").trim(),
+    addressedToBot: mentioned,
+    title: data.issue?.title,
+    url: data.issue?.url ?? undefined,
+    occurredAt: data.createdAt,
+    parentCommentId: data.parentId ?? data.id,
+    botName: config.botName,
+  });
+}
+
+function notificationEvent(payload: unknown, { config, delivery }: Context): Interpretation {
+  const parsed = NotificationEvent.safeParse(payload);
+  if (!parsed.success) return { type: "malformed", reason: "not a valid AppUserNotification payload" };
+  const { notification, appUserId } = parsed.data;
+  if (config.appUserId && appUserId !== config.appUserId) return { type: "ignore", reason: "a notification for another app user" };
+  const kind = NOTIFICATION_KINDS[notification.type];
+  if (!kind) return { type: "ignore", reason: `"${notification.type}" notifications do not start a turn` };
+  const issue = notification.issue;
+  if (!issue) return { type: "malformed", reason: `a ${notification.type} notification without its issue` };
+  const comment = notification.comment;
+  return emit({
+    dedupeId: delivery ?? `AppUserNotification:${notification.id}:${parsed.data.action}:${notification.createdAt}`,
+    // The same assignment or comment may also arrive as an Issue or Comment webhook.
+    aliases: kind === "issue_assigned" ? assignmentAliases(issue.id, notification.createdAt) : comment ? [`linear:comment:${comment.id}`] : [],
+    issueId: issue.id,
+    kind,
+    actor: { id: notification.actor?.id ?? "linear", name: notification.actor?.name ?? "Linear", isBot: false, isSelf: notification.actor?.id === appUserId },
+    text: comment ? comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim() : (issue.description ?? ""),
+    addressedToBot: true,
+    title: issue.title,
+    url: issue.url,
+    occurredAt: notification.createdAt,
+    ...(comment ? { parentCommentId: notification.parentComment?.id ?? comment.id } : {}),
+    botName: config.botName,
+  });
+}
+
+function sessionEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
+  const parsed = SessionEvent.safeParse(payload);
+  if (!parsed.success) return { type: "malformed", reason: "not a valid AgentSessionEvent payload" };
+  const { action, appUserId, agentSession: session, agentActivity, promptContext } = parsed.data;
+  const ours = config.appUserId ?? botId;
+  if (ours && appUserId !== ours) return { type: "ignore", reason: "a session of another app user" };
+  const issueId = session.issue?.id ?? session.issueId;
+  if (!issueId) return { type: "ignore", reason: "a session that is not on an issue" };
+  const base = {
+    issueId,
+    agentSessionId: session.id,
+    title: session.issue?.title,
+    url: session.issue?.url,
+    botName: config.botName,
+  };
+  if (action === "created") {
+    const creator = session.creator;
+    return emit({
+      ...base,
+      dedupeId: delivery ?? `AgentSessionEvent:${session.id}:created:${session.updatedAt}`,
+      aliases: [`linear:session:${session.id}:created`],
+      // Delegated: triage the issue; @-mentioned in a comment: answer the comment.
+      kind: session.comment ? "mention" : "issue_assigned",
+      actor: { id: creator?.id ?? "linear", name: creator?.name ?? "Linear", isBot: false, isSelf: creator?.id === appUserId },
+      text: session.comment
+        ? session.comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim()
+        : (session.issue?.description ?? promptContext ?? ""),
+      addressedToBot: true,
+      occurredAt: parsed.data.createdAt ?? session.updatedAt,
+    });
+  }
+  if (action === "prompted") {
+    if (!agentActivity) return { type: "malformed", reason: "a prompted session event without its agentActivity" };
+    const userId = agentActivity.userId ?? agentActivity.user?.id ?? "unknown";
+    const body = typeof agentActivity.content.body === "string" ? agentActivity.content.body : "";
+    return emit({
+      ...base,
+      dedupeId: delivery ?? `AgentSessionEvent:${agentActivity.id}:prompted:${agentActivity.createdAt}`,
+      aliases: [`linear:activity:${agentActivity.id}`],
+      kind: agentActivity.signal === "stop" ? "cancel" : "message",
+      actor: { id: userId, name: agentActivity.user?.name ?? userId, isBot: false, isSelf: userId === appUserId },
+      text: body,
+      addressedToBot: true,
+      occurredAt: agentActivity.createdAt,
+    });
+  }
+  return { type: "ignore", reason: `AgentSessionEvent "${action}" does not start a turn` };
+}
+
+/**
+ * An assignment can reach the bot as an Issue update and as an `issueAssignedToYou`
+ * notification. Both carry aliases for the neighbouring minutes, so whichever comes second is
+ * a duplicate, while a re-assignment minutes later starts a new turn.
+ */
+function assignmentAliases(issueId: string, occurredAt: string): string[] {
+  const bucket = Math.floor(Date.parse(occurredAt) / ASSIGNMENT_WINDOW_MS);
+  if (!Number.isFinite(bucket)) return [];
+  return [bucket - 1, bucket, bucket + 1].map((b) => `linear:assigned:${issueId}:${b}`);
+}
+
+interface EmitInput {
+  dedupeId: string;
+  aliases: string[];
+  issueId: string;
+  agentSessionId?: string;
+  parentCommentId?: string;
+  kind: EventKind;
+  actor: NormalizedEventInput["actor"];
+  text: string;
+  addressedToBot: boolean;
+  title?: string | undefined;
+  url?: string | undefined;
+  labels?: string[];
+  occurredAt: string;
+  botName: string;
+}
+
+function emit(input: EmitInput): Interpretation {
+  const event: NormalizedEventInput = {
+    channel: "linear",
+    dedupeId: input.dedupeId.slice(0, 200),
+    aliases: input.aliases,
+    conversationKey: `linear:${input.issueId}`,
+    kind: input.kind,
+    actor: input.actor,
+    text: input.text.slice(0, 65_536),
+    addressedToBot: input.addressedToBot,
+    ...(input.title !== undefined ? { title: input.title.slice(0, 1024) } : {}),
+    ...(input.url ? { url: input.url } : {}),
+    ...(input.labels ? { labels: input.labels } : {}),
+    occurredAt: input.occurredAt,
+    replyTo: {
+      channel: "linear",
+      issueId: input.issueId,
+      ...(input.agentSessionId ? { agentSessionId: input.agentSessionId } : {}),
+      ...(input.parentCommentId ? { parentCommentId: input.parentCommentId } : {}),
+    },
+  };
+  return { type: "event", event };
+}
+
+/** `@switchboard` as typed in a Linear comment (Linear keeps the handle in the Markdown body). */
+function mentionPattern(botName: string, flags = ""): RegExp {
+  const escaped = botName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w/@-])@${escaped}(?![\\w-])`, `i${flags}`);
+}
