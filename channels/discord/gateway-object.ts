@@ -120,7 +120,8 @@ export class DiscordGateway extends DurableObject<Env> {
   }
 
   private async open(resumeHint?: boolean): Promise<void> {
-    if (this.socket || this.opening || this.get("desired") !== "running") return;
+    // A fatal close (bad token, disallowed intents) stays fatal until an operator starts again.
+    if (this.socket || this.opening || this.get("desired") !== "running" || this.get("state") === "failed") return;
     const config = this.config();
     if (!config) return;
     this.opening = true;
@@ -282,6 +283,8 @@ export class DiscordGateway extends DurableObject<Env> {
   }
 
   private fail(reason: string): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     log("discord.gateway_failed", { reason });
     this.put("state", "failed");
     this.put("error", reason);
