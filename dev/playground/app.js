@@ -296,7 +296,62 @@ const discord = {
   },
 };
 
-const VIEWS = { github, slack, discord };
+// ---- Linear --------------------------------------------------------------------------------
+
+const linear = {
+  selected: null,
+  compose() {
+    const result = el("div", { class: "result", id: "send-result" });
+    const form = el(
+      "form",
+      { id: "linear-issue", onsubmit: send },
+      el("h2", {}, "Create an issue for the bot"),
+      el("div", { class: "presets" }, ...Object.keys(PRESETS).map((kind) => el("button", { type: "button", onclick: () => ((form.elements.title.value = PRESETS[kind].title), (form.elements.description.value = PRESETS[kind].body)) }, kind))),
+      el("label", {}, "Title"),
+      el("input", { name: "title", required: "", value: PRESETS.bug.title }),
+      el("label", {}, "Description"),
+      el("textarea", { name: "description" }, PRESETS.bug.body),
+      el("label", {}, "Hand it to the bot by"),
+      el("select", { name: "action" }, el("option", { value: "assign" }, "assigning it (comment + fields)"), el("option", { value: "delegate" }, "delegating it (agent session)")),
+      el("button", { class: "primary", type: "submit" }, "Create issue"),
+    );
+    $("#compose").replaceChildren(form, result);
+    async function send(event) {
+      event.preventDefault();
+      const sent = await api("/playground/send/linear", { action: form.elements.action.value, title: form.elements.title.value, description: form.elements.description.value });
+      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
+      linear.selected = sent.issueId;
+      if (sent.response?.conversationKey) watch(sent.response.conversationKey);
+      await linear.refresh();
+    }
+  },
+
+  async refresh() {
+    const snapshot = await api("/_emulator/state/linear");
+    const issues = (snapshot.teams ?? []).flatMap((team) => team.issues);
+    const issue = issues.find((candidate) => candidate.id === linear.selected);
+    const who = (id) => (id === snapshot.viewer?.id ? state.config.bot : "Ada Lovelace");
+    $("#platform-view").replaceChildren(
+      el("h2", {}, "Engineering"),
+      el("ul", { class: "issue-list" }, issues.map((i) => el("li", { "aria-selected": String(i.id === linear.selected), onclick: () => ((linear.selected = i.id), linear.refresh(), watch(`linear:${i.id}`)) }, `${i.identifier} ${i.title}`))),
+      ...(issue
+        ? [
+            el(
+              "article",
+              { class: "issue" },
+              el("h2", {}, `${issue.title} `, el("span", {}, issue.identifier)),
+              el("div", { class: "labels" }, ...issue.labels.filter(Boolean).map((name) => el("span", { style: "background:#eb5757;color:#fff" }, name)), el("span", { class: "badge", id: "linear-priority" }, `Priority: ${issue.priorityLabel}`), el("span", { class: "badge" }, issue.state ?? "")),
+              comment("Ada Lovelace", issue.description ?? "", false, "author"),
+              ...issue.sessions.flatMap((session) => session.activities.map((a) => comment(state.config.bot, a.content.body ?? a.content.action ?? "", true, a.content.type))),
+              ...issue.comments.map((c) => comment(who(c.userId), c.body, c.userId === snapshot.viewer?.id)),
+            ),
+          ]
+        : [el("p", { class: "hint" }, "Create an issue on the left.")]),
+    );
+  },
+};
+
+const VIEWS = { github, slack, discord, linear };
 
 // ---- The conversation agent's live state (agents SDK state sync over WebSocket) -------------
 

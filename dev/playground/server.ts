@@ -12,6 +12,8 @@ import { inRepository, signedDelivery } from "../github-events.ts";
 import { eventCallback, signSlack } from "../slack-events.ts";
 import { DEV_SLACK } from "../emulator/slack.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
+import { DEV_LINEAR } from "../emulator/linear.ts";
+import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
 import { gatewayAdminToken } from "../../channels/discord/admin.ts";
 import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 
@@ -44,6 +46,12 @@ const DiscordAction = z.object({
   kind: z.enum(["mention", "command"]),
   channelId: z.string().regex(/^\d{5,20}$/),
   text: z.string().min(1).max(2000),
+});
+
+const LinearAction = z.object({
+  action: z.enum(["assign", "delegate"]),
+  title: z.string().min(1).max(255),
+  description: z.string().max(20_000),
 });
 
 const SlackAction = z.object({
@@ -148,6 +156,32 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     });
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     return c.json({ status: response.status, response: { ...answer, conversationKey: `discord:${guildId}:${channelId}` } });
+  });
+
+  let linearTeam: Promise<SeededTeam> | undefined;
+  app.post("/playground/send/linear", async (c) => {
+    const parsed = LinearAction.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    const { action, title, description } = parsed.data;
+    const workspace = { organizationId: DEV_LINEAR.organizationId, botUserId: options.vars.LINEAR_BOT_USER_ID ?? DEV_LINEAR.botUserId };
+    const events = linearEvents(workspace);
+    linearTeam ??= post<SeededTeam>(options.emulatorUrl, "/_emulator/linear/teams", { key: "ENG", name: "Engineering" });
+    const team = await linearTeam;
+    const issue = await post<SeededIssue>(options.emulatorUrl, "/_emulator/linear/issues", { teamId: team.id, title, description, creatorId: HUMAN.id });
+    let payload: unknown;
+    if (action === "assign") {
+      payload = events.issueWebhook(issue, { action: "update", assigneeId: workspace.botUserId, updatedFrom: { assigneeId: null } });
+    } else {
+      const session = await post<{ id: string }>(options.emulatorUrl, "/_emulator/linear/sessions", { issueId: issue.id, creatorId: HUMAN.id });
+      payload = events.sessionCreatedWebhook(issue, session.id);
+    }
+    const body = JSON.stringify(payload);
+    const response = await fetch(`${options.workerUrl}/webhooks/linear`, {
+      method: "POST",
+      headers: await signLinear(body, options.vars.LINEAR_WEBHOOK_SECRET ?? ""),
+      body,
+    });
+    return c.json({ issueId: issue.id, status: response.status, response: await response.json().catch(() => null) });
   });
 
   return app;

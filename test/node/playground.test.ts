@@ -122,4 +122,29 @@ describe("playground in a real browser", () => {
     await page.screenshot({ path: join(OUTPUT, "playground-discord.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it("Linear: an issue assigned to the bot gets labels, a priority and one triage comment; a delegated one, a session answer", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Linear", exact: true }).click();
+    await page.getByRole("button", { name: "Create issue" }).click();
+    const botComment = page.locator(".issue .comment.bot");
+    await expect.poll(() => botComment.count(), { timeout: 30_000 }).toBe(1);
+    expect(await botComment.first().textContent()).toMatch(/Triage: this looks like a bug report/);
+    await expect.poll(() => page.locator(".issue .labels").textContent(), { timeout: 10_000 }).toMatch(/Bug.*Priority: High/);
+
+    await page.locator("select[name=action]").selectOption("delegate");
+    await page.getByRole("button", { name: "Create issue" }).click();
+    // A session shows its activities: a thought first, the response last.
+    await expect.poll(() => page.locator(".issue .comment.bot .badge:not(:has-text('bot'))").allTextContents(), { timeout: 30_000 }).toEqual(
+      expect.arrayContaining(["thought", "response"]),
+    );
+    const kinds = await page.locator(".issue .comment.bot .badge:not(:has-text('bot'))").allTextContents();
+    expect(kinds[0]).toBe("thought");
+    expect(kinds.at(-1)).toBe("response");
+    await page.screenshot({ path: join(OUTPUT, "playground-linear.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
 });
