@@ -97,6 +97,14 @@ export interface Channel<Config = unknown> {
   readonly config: z.ZodType<Config>;
   readonly routes: readonly WebhookRoute<Config>[];
   outbound(target: ReplyTo, config: Config): Outbound;
+  /**
+   * Operator endpoints the channel needs besides its webhooks (e.g. starting Discord's Gateway),
+   * mounted at `path` (which is stripped from the request). They authenticate callers themselves.
+   */
+  readonly operations?: {
+    readonly path: string;
+    fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+  };
   /** Live state merged into this channel's `/health` entry (e.g. Discord's Gateway); no secrets. */
   health?(env: Env, config: Config): Promise<Record<string, unknown>>;
 }

@@ -2,9 +2,10 @@ import { getAgentByName } from "agents";
 import { ConversationAgent } from "../agents/conversation.ts";
 import { channels } from "../channels/index.ts";
 import { createIngress } from "./ingress/app.ts";
-import { DiscordGateway, discordGatewayAdmin } from "../channels/discord/index.ts";
 
-export { ConversationAgent, DiscordGateway };
+export { ConversationAgent };
+// Durable Object classes that channels bring (wrangler.toml binds them by class name).
+export * from "../channels/durable-objects.ts";
 
 const app = createIngress({
   channels,
@@ -22,8 +23,6 @@ app.get("/agents/conversation/:key", async (c) => {
   const agent = await getAgentByName(c.env.CONVERSATION, c.req.param("key"));
   return agent.fetch(c.req.raw);
 });
-
-app.route("/discord/gateway", discordGatewayAdmin);
 
 // The benchmark's ceiling: the same Worker answering without verifying or storing anything.
 // Off unless BENCH_ROUTES=true (set only by `npm run bench`).

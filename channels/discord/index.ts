@@ -1,12 +1,10 @@
 import { defineChannel } from "../../src/channel.ts";
-import { gatewayHealth } from "./admin.ts";
+import { discordGatewayAdmin, gatewayHealth } from "./admin.ts";
 import { DiscordConfig } from "./config.ts";
 import { interpretInteraction } from "./normalize.ts";
 import { discordOutbound } from "./outbound.ts";
 import { verifyDiscordSignature } from "./verify.ts";
 
-export { discordGatewayAdmin } from "./admin.ts";
-export { DiscordGateway } from "./gateway-object.ts";
 
 export const discord = defineChannel<DiscordConfig>({
   name: "discord",
@@ -24,5 +22,6 @@ export const discord = defineChannel<DiscordConfig>({
     if (target.channel !== "discord") throw new Error(`discord cannot reply to a ${target.channel} target`);
     return discordOutbound(target, config);
   },
+  operations: { path: "/discord/gateway", fetch: discordGatewayAdmin.fetch },
   health: gatewayHealth,
 });

@@ -41,6 +41,7 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
     for (const route of channel.routes) {
       app.post(route.path, (c) => handle(c, channel, route));
     }
+    if (channel.operations) app.mount(channel.operations.path, channel.operations.fetch);
   }
 
   async function handle(c: Context<AppEnv>, channel: Channel<unknown>, route: WebhookRoute<unknown>) {
