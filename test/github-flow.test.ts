@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TEST_BOT_NAME } from "./env.ts";
-import { conversation } from "./support/agents.ts";
+import { settled } from "./support/agents.ts";
+import { CRASH_REPORT } from "./support/reports.ts";
 import { isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { githubExample, inRepository, newDelivery, postGitHub, uniqueRepo } from "./support/github.ts";
 
@@ -8,35 +9,6 @@ async function openedIssue(owner: string, repo: string, title: string, body: str
   const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
   Object.assign(payload.issue as object, { title, body, labels: [] });
   return payload;
-}
-
-const CRASH_REPORT = {
-  title: "App crashes with TypeError when saving settings",
-  body: [
-    "### Steps to reproduce",
-    "1. Open settings",
-    "2. Click save",
-    "",
-    "### Expected behavior",
-    "Settings are saved.",
-    "",
-    "### Actual behavior",
-    "The app crashes:",
-    "```",
-    "TypeError: Cannot read properties of undefined (reading 'id')",
-    "    at save (settings.js:42:13)",
-    "```",
-    "",
-    "Version: 2.3.1 on macOS 14.2",
-  ].join("\n"),
-};
-
-async function settled(key: string) {
-  const agent = await conversation(key);
-  return waitFor(`turns in ${key} to settle`, async () => {
-    const state = await agent.state;
-    return state.pending === 0 && state.current === null && state.last ? state : null;
-  });
 }
 
 describe("GitHub: an opened issue gets one triage comment and labels", () => {

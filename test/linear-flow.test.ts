@@ -23,27 +23,9 @@ import {
   type SeededIssue,
   type SeededTeam,
 } from "./support/linear.ts";
+import { CRASH_REPORT } from "./support/reports.ts";
 
-const CRASH = {
-  title: "App crashes with TypeError when saving settings",
-  description: [
-    "### Steps to reproduce",
-    "1. Open settings",
-    "2. Click save",
-    "",
-    "### Expected behavior",
-    "Settings are saved.",
-    "",
-    "### Actual behavior",
-    "The app crashes:",
-    "```",
-    "TypeError: Cannot read properties of undefined (reading 'id')",
-    "    at save (settings.js:42:13)",
-    "```",
-    "",
-    "Version: 2.3.1 on macOS 14.2",
-  ].join("\n"),
-};
+const CRASH = { title: CRASH_REPORT.title, description: CRASH_REPORT.body };
 
 async function state(key: string) {
   const agent = await conversation(key);

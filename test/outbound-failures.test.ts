@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { conversation } from "./support/agents.ts";
-import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
+import { settled } from "./support/agents.ts";
+import { injectFault, isCommentPost, isLabelPost, recordedCalls } from "./support/emulator.ts";
 import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 
 async function openIssue(owner: string, repo: string) {
   expect((await postGitHub("issues", await openedIssue(owner, repo, CLEAR_BUG))).status).toBe(200);
-}
-
-async function settled(key: string, timeoutMs = 15_000) {
-  const agent = await conversation(key);
-  return waitFor(
-    `${key} to settle`,
-    async () => {
-      const state = await agent.state;
-      return state.pending === 0 && state.current === null && state.last ? state : null;
-    },
-    timeoutMs,
-  );
 }
 
 describe("GitHub API failures: rate limits are waited out, nothing is lost or doubled", () => {

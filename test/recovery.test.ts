@@ -1,21 +1,13 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationAgent } from "../agents/conversation.ts";
-import { conversation } from "./support/agents.ts";
+import { conversation, settled } from "./support/agents.ts";
 import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 
 async function stepsDone(key: string): Promise<number> {
   const agent = await conversation(key);
   return runInDurableObject(agent, (instance: ConversationAgent) => instance.state.current?.steps.length ?? -1);
-}
-
-async function settledState(key: string) {
-  return waitFor(`${key} to settle`, async () => {
-    const agent = await conversation(key);
-    const state = await runInDurableObject(agent, (instance: ConversationAgent) => instance.state);
-    return state.pending === 0 && state.current === null && state.last ? state : null;
-  });
 }
 
 /**
@@ -48,7 +40,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
       await waitFor(`step ${after} to be journaled`, async () => (await stepsDone(key)) === after + 1);
       await abortAllDurableObjects();
 
-      const state = await settledState(key);
+      const state = await settled(key);
       expect(state.last).toMatchObject({ status: "done", replayedSteps: after + 1, modelCalls: 3 - modelStepsDone });
       const calls = await recordedCalls("github", `/${repo}/`);
       expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
@@ -79,7 +71,7 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
         (await recordedCalls("github", `/${repo}${target}`)).some((c) => c.method === "POST" && c.status < 300),
       );
 
-      await settledState(key);
+      await settled(key);
       const calls = await recordedCalls("github", `/${repo}/`);
       expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
       expect(calls.filter((c) => isLabelPost(c) && c.status === 200)).toHaveLength(1);

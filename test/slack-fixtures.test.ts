@@ -1,10 +1,8 @@
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
 import { SlackConfig } from "../channels/slack/config.ts";
 import { interpretEvents } from "../channels/slack/normalize.ts";
 import { TEST_SLACK_BOT_TOKEN, TEST_SLACK_SIGNING_SECRET } from "./env.ts";
-import { conversation } from "./support/agents.ts";
+import { settled } from "./support/agents.ts";
 import { waitFor } from "./support/emulator.ts";
 import { formBody, postEvent, postInteraction, postSlack, slackState } from "./support/slack.ts";
 import type { SlackFixture } from "./support/slack-fixtures.ts";
@@ -42,13 +40,6 @@ function eventKey(f: SlackFixture): string {
 function actionKey(f: SlackFixture): string {
   const p = f.payload as { team: { id: string }; container: { channel_id: string }; message: { ts: string; thread_ts?: string } };
   return `slack:${p.team.id}:${p.container.channel_id}:${p.message.thread_ts ?? p.message.ts}`;
-}
-
-async function settled(key: string) {
-  return waitFor(`${key} to settle`, async () => {
-    const state = await runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.state);
-    return state.pending === 0 && state.current === null && state.last ? state : null;
-  });
 }
 
 const MENTIONS = [

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConversationAgent } from "../agents/conversation.ts";
 import { TEST_SLACK } from "./env.ts";
-import { conversation, listConversations } from "./support/agents.ts";
+import { conversation, listConversations, settled } from "./support/agents.ts";
 import { emulatorUrl, injectFault, recordedCalls, waitFor } from "./support/emulator.ts";
 import {
   eventCallback,
@@ -20,18 +20,6 @@ import {
 } from "./support/slack.ts";
 
 const keyOf = (channel: string, threadTs: string) => `slack:${TEST_SLACK.teamId}:${channel}:${threadTs}`;
-
-async function settled(key: string, timeoutMs = 15_000) {
-  return waitFor(
-    `${key} to settle`,
-    async () => {
-      const agent = await conversation(key);
-      const state = await runInDurableObject(agent, (instance: ConversationAgent) => instance.state);
-      return state.pending === 0 && state.current === null && state.last ? state : null;
-    },
-    timeoutMs,
-  );
-}
 
 async function posts(channel: string) {
   return (await slackCalls(channel, "chat.postMessage")).filter(isPost);

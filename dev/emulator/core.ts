@@ -268,7 +268,9 @@ export function recorderMiddleware(
     const url = new URL(c.req.url);
     const path = recordedPath(url, prefix);
     const method = c.req.method;
-    const requestText = method === "GET" || method === "HEAD" ? "" : await c.req.raw.clone().text();
+    // Read (and cache in Hono) the whole body before any hold: a held request whose client has
+    // gone away must still be able to land, as a slow real API's would.
+    const requestText = method === "GET" || method === "HEAD" ? "" : await c.req.text();
 
     const fault = core.takeFault(platform, method, path);
     let answered: FaultResponse | undefined;

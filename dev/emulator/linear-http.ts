@@ -99,7 +99,7 @@ export function linearRecorder(core: Core, prefix: string): MiddlewareHandler {
     const started = Date.now();
     const at = isoSeconds(core.now());
     const pathname = new URL(c.req.url).pathname.slice(prefix.length);
-    const text = c.req.method === "POST" ? await c.req.raw.clone().text() : "";
+    const text = c.req.method === "POST" ? await c.req.text() : "";
     let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;

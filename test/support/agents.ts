@@ -1,6 +1,9 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
+import { runInDurableObject } from "cloudflare:test";
+import type { ConversationAgent, ConversationState } from "../../agents/conversation.ts";
+import { waitFor } from "./emulator.ts";
 
 /** How many conversation agents exist: a rejected request must not create one. */
 export async function listConversations(): Promise<number> {
@@ -9,4 +12,19 @@ export async function listConversations(): Promise<number> {
 
 export function conversation(key: string) {
   return getAgentByName(env.CONVERSATION, key);
+}
+
+/**
+ * Waits until the conversation has no pending or running turn and has settled at least one.
+ * A fresh stub each time, so it also works across abortAllDurableObjects().
+ */
+export async function settled(key: string, timeoutMs = 15_000): Promise<ConversationState> {
+  return waitFor(
+    `${key} to settle`,
+    async () => {
+      const state = await runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.state);
+      return state.pending === 0 && state.current === null && state.last ? state : null;
+    },
+    timeoutMs,
+  );
 }

@@ -2,8 +2,7 @@ import { exports } from "cloudflare:workers";
 import type { RecordedCall } from "../../dev/emulator/core.ts";
 import { gatewayAdminToken } from "../../channels/discord/admin.ts";
 import { TEST_DISCORD, TEST_DISCORD_BOT_TOKEN, TEST_DISCORD_KEY_SEED } from "../env.ts";
-import { conversation } from "./agents.ts";
-import { emulatorUrl, recordedCalls, waitFor } from "./emulator.ts";
+import { emulatorUrl, recordedCalls } from "./emulator.ts";
 import { importSeed, signInteraction, snowflake, triageCommand } from "../../dev/discord-events.ts";
 
 export { importSeed, snowflake };
@@ -104,14 +103,4 @@ export async function channelMessages(channelId: string): Promise<{ id: string; 
   return state.channels[channelId] ?? [];
 }
 
-export async function settled(key: string, timeoutMs = 15_000) {
-  const agent = await conversation(key);
-  return waitFor(
-    `${key} to settle`,
-    async () => {
-      const state = await agent.state;
-      return state.pending === 0 && state.current === null && state.last ? state : null;
-    },
-    timeoutMs,
-  );
-}
+export { settled } from "./agents.ts";
