@@ -1,6 +1,7 @@
 import { DiscordAPIError, type REST } from "@discordjs/rest";
 import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import { partKey } from "../../src/delivery.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { log } from "../../src/log.ts";
@@ -53,8 +54,7 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
             viaInteraction = false;
           }
         }
-        const key = parts.length === 1 ? effect.idempotencyKey : `${effect.idempotencyKey}/${index + 1}`;
-        sent ??= await channelMessage(rest, target, part, key, index === 0);
+        sent ??= await channelMessage(rest, target, part, partKey(effect.idempotencyKey, index, parts.length), index === 0);
         first ??= sent;
       }
       return first!;

@@ -2,6 +2,7 @@ import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
+import { postParts } from "../../src/delivery.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { defineTool } from "../../src/harness/tools.ts";
 import { githubClient } from "./client.ts";
@@ -22,20 +23,14 @@ export function githubOutbound(target: GitHubTarget, config: GitHubConfig): Outb
   const where = { owner: target.owner, repo: target.repo, issue_number: target.number };
 
   return {
-    async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
-      const parts = splitMessage(markdown, COMMENT_LIMIT);
-      const existing = effect.replay ? await findMarked(octokit(), where, effect.idempotencyKey) : new Map();
-      let first: Delivery | null = null;
-      for (const [index, part] of parts.entries()) {
-        const key = parts.length === 1 ? effect.idempotencyKey : `${effect.idempotencyKey}/${index + 1}`;
-        let posted = existing.get(key);
-        if (!posted) {
+    reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+      return postParts(splitMessage(markdown, COMMENT_LIMIT), effect, {
+        findPosted: (key) => findMarked(octokit(), where, key),
+        async post(part, key) {
           const { data } = await octokit().rest.issues.createComment({ ...where, body: `${part}\n\n${marker(key)}` });
-          posted = { id: String(data.id), url: data.html_url };
-        }
-        first ??= posted;
-      }
-      return first!;
+          return { id: String(data.id), url: data.html_url };
+        },
+      });
     },
 
     tools: {

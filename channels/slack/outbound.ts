@@ -1,6 +1,7 @@
 import type { SlackAPIClient } from "slack-web-api-client";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
+import { postParts } from "../../src/delivery.ts";
 import { retryingFetch } from "../../src/outbox.ts";
 import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
@@ -22,12 +23,9 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
     async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
       const parts = toSlackMessages(markdown);
       if (viaResponseUrl) return respond(target.responseUrl!, parts, effect, config);
-      const existing = effect.replay ? await findMarked(client(), target, effect.idempotencyKey) : new Map<string, Delivery>();
-      let first: Delivery | null = null;
-      for (const [index, text] of parts.entries()) {
-        const key = parts.length === 1 ? effect.idempotencyKey : `${effect.idempotencyKey}/${index + 1}`;
-        let posted = existing.get(key);
-        if (!posted) {
+      return postParts(parts, effect, {
+        findPosted: (key) => findMarked(client(), target, key),
+        async post(text, key) {
           const result = await slackCall("chat.postMessage", () =>
             client().chat.postMessage({
               channel: target.channelId,
@@ -38,11 +36,9 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
               metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { key } },
             }),
           );
-          posted = { id: result.ts ?? "" };
-        }
-        first ??= posted;
-      }
-      return first!;
+          return { id: result.ts ?? "" };
+        },
+      });
     },
 
     tools: {},
