@@ -1,9 +1,5 @@
-// Node side (global setup): reads the Discord payloads recorded by the Vercel Chat SDK from
-// ../shared/fixtures/vercel-chat-replay, which lies outside the project and so outside workerd.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-
-export const DISCORD_FIXTURES_DIR = resolve(import.meta.dirname, "../../../shared/fixtures/vercel-chat-replay");
+// Node side (global setup): the Discord payloads among the recorded fixtures.
+import { RECORDINGS_DIR, readRecordings } from "./recordings.ts";
 
 export type DiscordFixture =
   /** An interaction as Discord POSTs it to the interactions endpoint. */
@@ -13,21 +9,9 @@ export type DiscordFixture =
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Every payload in every `discord*.json` recording file; empty when the directory is absent. */
-export function loadDiscordFixtures(dir = DISCORD_FIXTURES_DIR): DiscordFixture[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  const walk = (at: string) => {
-    for (const entry of readdirSync(at).sort()) {
-      const path = join(at, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/^discord.*\.json$/.test(entry)) files.push(path);
-    }
-  };
-  walk(dir);
-  return files.flatMap((path) => {
-    const recording = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    const file = relative(dir, path);
+/** Every payload in every `discord*.json` recording file. */
+export function loadDiscordFixtures(dir = RECORDINGS_DIR): DiscordFixture[] {
+  return readRecordings("discord", dir).flatMap(({ file, recording }) => {
     return Object.entries(recording).flatMap(([name, value]): DiscordFixture[] => {
       if (!isObject(value)) return [];
       if (typeof value.type === "string" && value.type.startsWith("GATEWAY_") && isObject(value.data)) {
