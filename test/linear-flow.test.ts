@@ -130,6 +130,17 @@ describe("Linear agent sessions", () => {
     expect((await issueInState(team, issue)).sessions[0]!.status).toBe("complete");
   });
 
+  it("a turn that cannot deliver its response ends the session with one error activity, not silence", async () => {
+    const { team, issue, session, key } = await delegated();
+    // Linear refuses every activity of the turn (thought, both actions, the response) as invalid input.
+    await injectFault({ platform: "linear", pathPattern: "#createAgentActivity$", kind: "status", status: 400, times: 4 });
+    expect((await postLinear(sessionCreatedWebhook(issue, session.id))).status).toBe(200);
+    const done = await settled(key);
+    expect(done.last).toMatchObject({ status: "failed" });
+    const activities = (await issueInState(team, issue)).sessions[0]!.activities;
+    expect(activities.map((a) => a.content.type)).toEqual(["error"]);
+  });
+
   it("a crash mid-turn: after recovery still exactly one thought and one response, labels once", async () => {
     const { team, issue, session, key } = await delegated();
     // Hold the label write so the process dies with the turn half done (thought already sent).
