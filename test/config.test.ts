@@ -2,18 +2,34 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { channels } from "../channels/index.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
-import { TEST_GITHUB_TOKEN, TEST_GITHUB_WEBHOOK_SECRET, TEST_SLACK_BOT_TOKEN, TEST_SLACK_SIGNING_SECRET } from "./env.ts";
+import {
+  TEST_DISCORD_BOT_TOKEN,
+  TEST_GITHUB_TOKEN,
+  TEST_GITHUB_WEBHOOK_SECRET,
+  TEST_LINEAR_API_KEY,
+  TEST_LINEAR_WEBHOOK_SECRET,
+  TEST_SLACK_BOT_TOKEN,
+  TEST_SLACK_SIGNING_SECRET,
+} from "./env.ts";
 
 describe("configuration and /health", () => {
   it("/health lists enabled channels and never a secret", async () => {
     const response = await exports.default.fetch("https://switchboard.test/health");
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(JSON.parse(text)).toMatchObject({ ok: true, bot: "switchboard", model: "embedded", enabled: expect.arrayContaining(["github", "slack"]) });
-    expect(text).not.toContain(TEST_GITHUB_TOKEN);
-    expect(text).not.toContain(TEST_GITHUB_WEBHOOK_SECRET);
-    expect(text).not.toContain(TEST_SLACK_SIGNING_SECRET);
-    expect(text).not.toContain(TEST_SLACK_BOT_TOKEN);
+    expect(JSON.parse(text)).toMatchObject({ ok: true, bot: "switchboard", model: "embedded" });
+    expect(JSON.parse(text).enabled.sort()).toEqual(["discord", "github", "linear", "slack"]);
+    for (const secret of [
+      TEST_GITHUB_TOKEN,
+      TEST_GITHUB_WEBHOOK_SECRET,
+      TEST_SLACK_SIGNING_SECRET,
+      TEST_SLACK_BOT_TOKEN,
+      TEST_DISCORD_BOT_TOKEN,
+      TEST_LINEAR_WEBHOOK_SECRET,
+      TEST_LINEAR_API_KEY,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
   });
 
   it("names each missing or malformed variable of an enabled channel, never its value", () => {
