@@ -44,7 +44,7 @@ export function parseDotenv(text: string): Record<string, string> {
     let value = match[2]!;
     if (/^"(.*)"$/s.test(value)) value = JSON.parse(value) as string;
     else if (/^'(.*)'$/s.test(value)) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, "");
+    else value = value.startsWith("#") ? "" : value.replace(/\s+#.*$/, "");
     vars[match[1]!] = value;
   }
   return vars;
@@ -53,6 +53,9 @@ export function parseDotenv(text: string): Record<string, string> {
 /** Dev defaults, then the project's `.dev.vars` on top. */
 export function resolveDevVars(root: string, emulatorUrl?: string): { vars: Record<string, string>; overridden: string[] } {
   const path = join(root, ".dev.vars");
-  const local = existsSync(path) ? parseDotenv(readFileSync(path, "utf8")) : {};
+  // An empty value (as in a fresh copy of .dev.vars.example) means "not set", not "set to nothing".
+  const local = Object.fromEntries(
+    Object.entries(existsSync(path) ? parseDotenv(readFileSync(path, "utf8")) : {}).filter(([, value]) => value !== ""),
+  );
   return { vars: { ...devVars(emulatorUrl), ...local }, overridden: Object.keys(local) };
 }
