@@ -3,6 +3,7 @@
 // Response URLs (`https://hooks.slack.com/commands/…`) are served under `/slack/hooks/…`.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import type { SlackAPIClient } from "slack-web-api-client";
 import { recorderMiddleware, type Core, type PlatformModule } from "./core.ts";
 import {
   SlackError,
@@ -15,6 +16,11 @@ import {
   slackJson,
   type Params,
 } from "./slack-http.ts";
+
+/** The response body slack-web-api-client types for a method, checked against what we answer. */
+type Answer<Group extends "auth" | "chat" | "conversations", Method extends string> = Partial<
+  Awaited<ReturnType<Extract<SlackAPIClient[Group][Method & keyof SlackAPIClient[Group]], (...args: never[]) => unknown>>>
+>;
 
 /** Dev-only identity of the emulated workspace and bot (`npm run dev`). They protect nothing. */
 export const DEV_SLACK = {
@@ -126,18 +132,21 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
   };
 
   const methods: Record<string, (params: Params) => Params> = {
-    "auth.test": () => ({
-      url: `https://${options.teamDomain ?? "switchboard-dev"}.slack.com/`,
-      team: options.teamDomain ?? "switchboard-dev",
-      user: "switchboard",
-      team_id: team,
-      user_id: options.botUserId,
-      bot_id: botId,
-      is_enterprise_install: false,
-    }),
+    "auth.test": () =>
+      ({
+        url: `https://${options.teamDomain ?? "switchboard-dev"}.slack.com/`,
+        team: options.teamDomain ?? "switchboard-dev",
+        user: "switchboard",
+        team_id: team,
+        user_id: options.botUserId,
+        bot_id: botId,
+        is_enterprise_install: false,
+      }) satisfies Answer<"auth", "test">,
     "chat.postMessage": (params) => {
       const message = postMessage(params);
-      return { channel: message.channel, ts: message.ts, message: shape(message, true) };
+      // Blocks are echoed as the bot sent them (the client typed them on the way out).
+      const echoed = shape(message, true) as NonNullable<Answer<"chat", "postMessage">["message"]>;
+      return { channel: message.channel, ts: message.ts, message: echoed } satisfies Answer<"chat", "postMessage">;
     },
     "chat.update": (params) => {
       const channel = channelArg(params);
@@ -185,10 +194,10 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       const more = offset + limit < thread.length;
       const metadata = flag(params, "include_all_metadata");
       return {
-        messages: page.map((m) => shape(m, metadata)),
+        messages: page.map((m) => shape(m, metadata) as NonNullable<Answer<"conversations", "replies">["messages"]>[number]),
         has_more: more,
         response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "" },
-      };
+      } satisfies Answer<"conversations", "replies">;
     },
     "assistant.threads.setStatus": (params) => {
       const channel = channelArg(params, "channel_id");
