@@ -6,6 +6,7 @@
  * Everything here is deterministic: seeded PRNG for fold assignment, fixed iteration order,
  * no parallelism, so the same rows + options always give a byte-identical model.json.
  */
+import type { ModelArtifact } from "../agents/triage/classifier/classify.ts";
 import {
   DEFAULT_FEATURE_CONFIG,
   extractFeatures,
@@ -48,22 +49,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   nbAlpha: 0.1,
 };
 
-/** Serialized model (agents/triage/classifier/model.json). */
-export type ModelJson = {
+/** Serialized model (agents/triage/classifier/model.json): what the classifier loads, plus provenance. */
+export type ModelJson = ModelArtifact & {
   format: "switchboard-triage-lr/1";
   labels: Label[];
-  features: FeatureConfig;
-  bias: number[];
-  /** Bucket indices, delta-encoded (first absolute, then differences), ascending. */
-  buckets: number[];
-  /** Multiply the integer weights by this to get real weights. */
-  weightStep: number;
-  /** Row-major integer weights: weights[i * labels.length + k] for bucket i, class k. */
-  weights: number[];
-  /** Softmax temperature (logits are divided by it), fitted on out-of-fold predictions. */
-  temperature: number;
-  /** Out-of-fold confidence below which accuracy was < 60% (set by train-triage.ts after CV). */
-  lowConfidenceThreshold: number;
   meta: Record<string, unknown>;
 };
 

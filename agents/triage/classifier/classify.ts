@@ -12,14 +12,20 @@ export type IssueLabel = "bug" | "feature" | "question";
 
 export type ClassifyResult = { label: IssueLabel; confidence: number; reasons: string[] };
 
-type ModelArtifact = {
+/** The trained artifact as the classifier reads it (written by scripts/train-triage.ts). */
+export type ModelArtifact = {
   labels: IssueLabel[];
   features: FeatureConfig;
   bias: number[];
+  /** Bucket indices, delta-encoded (first absolute, then differences), ascending. */
   buckets: number[];
+  /** Multiply the integer weights by this to get real weights. */
   weightStep: number;
+  /** Row-major integer weights: weights[i * labels.length + k] for bucket i, class k. */
   weights: number[];
+  /** Softmax temperature (logits are divided by it), fitted on out-of-fold predictions. */
   temperature: number;
+  /** Out-of-fold confidence below which accuracy was < 60% (set by train-triage.ts after CV). */
   lowConfidenceThreshold: number;
 };
 
