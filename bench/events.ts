@@ -1,34 +1,64 @@
-// Signed webhook deliveries for the benchmark, prepared ahead so signing costs the load
-// generator nothing while it runs.
-import { signedDelivery } from "../dev/github-events.ts";
+// Signed Slack Events API deliveries for the benchmark (app_mention in a thread), prepared
+// ahead so signing costs the load generator nothing while it runs.
+import { DEV_SLACK } from "../dev/emulator/slack.ts";
+import { eventCallback, signSlack } from "../dev/slack-events.ts";
 import type { PreparedRequest } from "./load.ts";
 
-/** The fields of GitHub's issues.opened payload that Switchboard reads: ~600 bytes. */
-function issueOpened(conversation: number, sequence: number) {
+export const SLACK_EVENTS_PATH = "/webhooks/slack/events";
+
+/** Conversation `n` of a run: a thread in one of 50 channels (the emulator scans a channel's messages). */
+export function threadOf(conversation: number): { channel: string; threadTs: string } {
   return {
-    action: "opened",
-    issue: {
-      number: 1 + (conversation % 100_000),
-      title: "App crashes with TypeError when saving settings",
-      body: "Steps to reproduce:\n1. Open settings\n2. Click save\n\nTypeError: Cannot read properties of undefined (reading 'id')",
-      html_url: `https://github.com/bench/r${Math.floor(conversation / 100_000)}/issues/${conversation}`,
-      created_at: "2026-11-22T10:00:00Z",
-      labels: [],
-    },
-    repository: { name: `r${Math.floor(conversation / 100_000)}`, full_name: `bench/r${Math.floor(conversation / 100_000)}`, owner: { login: "bench" } },
-    sender: { id: 1000 + sequence, login: "octocat", type: "User" },
+    channel: String(conversation % 50).padStart(2, "0"),
+    threadTs: `${1_700_000_000 + conversation}.000000`,
   };
 }
 
-export async function prepareIssueEvents(count: number, conversations: number, secret: string, offset = 0): Promise<PreparedRequest[]> {
-  const prepared: PreparedRequest[] = [];
+export interface MentionOptions {
+  /** Events to prepare; event `i` goes to conversation `(offset + i) % conversations`. */
+  readonly count: number;
+  readonly conversations: number;
+  readonly secret: string;
+  /** Unique across the whole run: message ts and event ids derive from it. */
+  readonly offset: number;
+  /** Channel ids are `C<prefix><nn>` ([A-Z0-9]), so the replies of different systems can be told apart. */
+  readonly channelPrefix: string;
+  readonly path?: string;
+}
+
+export interface PreparedMention extends PreparedRequest {
+  readonly eventId: string;
+  readonly channel: string;
+  readonly threadTs: string;
+}
+
+/** ~900-byte app_mention envelopes, as Slack sends them: `x-slack-signature` v0 over the body. */
+export async function prepareMentions(options: MentionOptions): Promise<PreparedMention[]> {
+  const { count, conversations, secret, offset, channelPrefix, path = SLACK_EVENTS_PATH } = options;
+  const workspace = { teamId: DEV_SLACK.teamId, appId: DEV_SLACK.appId, botUserId: DEV_SLACK.botUserId };
+  const timestamp = Math.floor(Date.now() / 1000);
+  const prepared: PreparedMention[] = [];
   for (let i = 0; i < count; i++) {
-    const delivery = await signedDelivery("issues", issueOpened((offset + i) % conversations, offset + i), secret);
-    prepared.push({ path: "/webhooks/github", headers: delivery.headers, body: delivery.body });
+    const sequence = offset + i;
+    const { channel, threadTs } = threadOf((offset + i) % conversations);
+    const channelId = `C${channelPrefix}${channel}`;
+    const ts = `${1_800_000_000 + sequence}.000100`;
+    const envelope = eventCallback(workspace, {
+      type: "app_mention",
+      user: `U0USER${sequence % 1000}`,
+      text: `<@${DEV_SLACK.botUserId}> the nightly build fails on main since the dependency bump: TypeError in save(), can you take a look?`,
+      ts,
+      thread_ts: threadTs,
+      channel: channelId,
+      channel_type: "channel",
+    });
+    const body = JSON.stringify(envelope);
+    const headers = { "content-type": "application/json", ...(await signSlack(body, secret, timestamp)) };
+    prepared.push({ path, headers, body, eventId: envelope.event_id, channel: channelId, threadTs });
   }
   return prepared;
 }
 
-export function ceilingOf(requests: PreparedRequest[]): PreparedRequest[] {
+export function ceilingOf(requests: readonly PreparedRequest[]): PreparedRequest[] {
   return requests.map((r) => ({ ...r, path: "/bench/ceiling" }));
 }

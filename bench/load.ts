@@ -22,6 +22,12 @@ export interface LoadResult {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
+export const wallNow = () => performance.timeOrigin + performance.now();
+
+/** Called as each response ends: its index in send order, status and wall-clock time. */
+export type OnResponse = (index: number, status: number, at: number) => void;
+
 function send(base: URL, prepared: PreparedRequest): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -55,7 +61,13 @@ function summarize(results: { status: number; ms: number }[], seconds: number): 
 }
 
 /** `rate` requests per second for `seconds`, on schedule. */
-export async function openLoop(url: string, requests: () => PreparedRequest, rate: number, seconds: number): Promise<LoadResult> {
+export async function openLoop(
+  url: string,
+  requests: () => PreparedRequest,
+  rate: number,
+  seconds: number,
+  onResponse?: OnResponse,
+): Promise<LoadResult> {
   const base = new URL(url);
   const total = Math.round(rate * seconds);
   const started = performance.now();
@@ -64,21 +76,35 @@ export async function openLoop(url: string, requests: () => PreparedRequest, rat
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(send(base, requests()));
+    const index = i;
+    pending.push(
+      send(base, requests()).then((result) => {
+        onResponse?.(index, result.status, wallNow());
+        return result;
+      }),
+    );
   }
   const results = await Promise.all(pending);
   return summarize(results, (performance.now() - started) / 1000);
 }
 
-/** `connections` requests in flight at all times for `seconds`: the most the server absorbs. */
-export async function closedLoop(url: string, requests: () => PreparedRequest, connections: number, seconds: number): Promise<LoadResult> {
+/**
+ * `connections` requests in flight at all times for `seconds`: the most the server absorbs.
+ * `requests` returns undefined when it has nothing left to send (the run then ends early).
+ */
+export async function closedLoop(
+  url: string,
+  requests: () => PreparedRequest | undefined,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
   const base = new URL(url);
   const results: { status: number; ms: number }[] = [];
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) results.push(await send(base, requests()));
+      for (let next = requests(); next && performance.now() < deadline; next = requests()) results.push(await send(base, next));
     }),
   );
   return summarize(results, (performance.now() - started) / 1000);

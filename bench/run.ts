@@ -1,88 +1,399 @@
 // `npm run bench`: one run, one machine, every figure beside a baseline measured in the same run.
+// Processes: this one (load generator), the emulator (bench/emulator-process.ts), the peer
+// (bench/peer.ts, Chat SDK on Node) and wrangler dev + workerd (the Worker under test).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { delimiter, join } from "node:path";
 import { devVars } from "../dev/defaults.ts";
-import { devOptions, startEmulator } from "../dev/emulator/server.ts";
 import { ROOT, startWorker, type RunningWorker } from "../dev/workerd.ts";
-import { ceilingOf, prepareIssueEvents } from "./events.ts";
-import { closedLoop, openLoop, type LoadResult, type PreparedRequest } from "./load.ts";
+import { chart } from "./chart.ts";
+import { DEV_SLACK } from "../dev/emulator/slack.ts";
+import { signSlack } from "../dev/slack-events.ts";
+import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
+import { closedLoop, openLoop, wallNow, type LoadResult, type PreparedRequest } from "./load.ts";
+import { processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
+import type { RecordedReply } from "./emulator-process.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+// wrangler's launcher needs Node ≥ 22: put the project's node first, as `npm run` does.
+process.env.PATH = `${join(ROOT, "node_modules/.bin")}${delimiter}${process.env.PATH ?? ""}`;
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** Offered events per point at most (so 1,000 ev/s runs 1 s): Switchboard absorbs ~30-100 ev/s here, and every accepted event's turn must drain. */
+const MAX_POINT_EVENTS = Number(process.env.BENCH_MAX_POINT_EVENTS ?? 1000);
 const RATES = [100, 300, 1000];
-const results: Record<string, unknown> = { date: new Date().toISOString(), seconds: SECONDS };
+const CONVERSATION_SETS = [100, 10_000];
+const SATURATION_CONNECTIONS = 32;
+/** Longest wait for one measurement's turns to deliver their replies before the next starts. */
+const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 45_000);
+const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
+const TURN_RATE = Number(process.env.BENCH_TURN_RATE ?? 25);
+const RECOVERY_TURNS = Number(process.env.BENCH_RECOVERY_TURNS ?? 20);
+const STORAGE_POINTS = [10, 100, 1000];
+const MEMORY_CONVERSATIONS = 10_000;
+/** Longest the memory step spends waking conversations (new Durable Objects cost ~30 ms each here). */
+const MEMORY_FILL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_SECONDS ?? 90);
 
-const emulator = await startEmulator(devOptions());
-const persistTo = mkdtempSync(join(tmpdir(), "switchboard-bench-"));
-const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true" };
-let worker: RunningWorker = await startWorker({ vars, persistTo });
-const secret = vars.GITHUB_WEBHOOK_SECRET!;
-
-function cycle(requests: PreparedRequest[]): () => PreparedRequest {
-  let i = 0;
-  return () => requests[i++ % requests.length]!;
-}
+const runStarted = performance.now();
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+  seconds: SECONDS,
+};
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
 const row = (name: string, r: LoadResult) =>
-  `${name.padEnd(34)} ${fmt(r.throughput).padStart(8)} ev/s   p50 ${fmt(r.p50, 2).padStart(7)} ms   p99 ${fmt(r.p99, 2).padStart(7)} ms   errors ${r.errors}`;
+  `  ${name.padEnd(30)} ${fmt(r.throughput).padStart(7)} ev/s   p50 ${fmt(r.p50, 1).padStart(7)} ms   p99 ${fmt(r.p99, 1).padStart(7)} ms   non-2xx ${r.errors}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN;
+const elapsed = () => `${((performance.now() - runStarted) / 1000).toFixed(0)} s`;
+const { signingSecret } = { signingSecret: devVars().SLACK_SIGNING_SECRET! };
+
+const emulator = await startNodeChild("bench/emulator-process.ts");
+const peer = await startNodeChild("bench/peer.ts", [emulator.url]);
+const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true" };
+const tempDirs: string[] = [];
+const tempDir = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `switchboard-bench-${name}-`));
+  tempDirs.push(dir);
+  return dir;
+};
+let worker: RunningWorker | undefined;
+const children: NodeChild[] = [emulator, peer];
+
+async function replyCount(channelPrefix: string): Promise<number> {
+  const response = await fetch(`${emulator.url}/_bench/count?channel=C${channelPrefix}`);
+  return ((await response.json()) as { matching: number }).matching;
+}
+async function repliesSince(since: number): Promise<RecordedReply[]> {
+  const response = await fetch(`${emulator.url}/_bench/replies?since=${since}`);
+  return ((await response.json()) as { replies: RecordedReply[] }).replies;
+}
+async function replyTotal(): Promise<number> {
+  return ((await (await fetch(`${emulator.url}/_bench/count`)).json()) as { total: number }).total;
+}
+/** Waits until the emulator holds `expected` replies in channels `C<prefix>…`, at most `bound` ms. */
+async function drain(channelPrefix: string, expected: number, bound = DRAIN_MS) {
+  const started = performance.now();
+  let seen = await replyCount(channelPrefix);
+  while (seen < expected && performance.now() - started < bound) {
+    await sleep(100);
+    seen = await replyCount(channelPrefix);
+  }
+  return { ms: Math.round(performance.now() - started), missing: Math.max(0, expected - seen), extra: Math.max(0, seen - expected) };
+}
+async function emulatorControl(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return response.json() as Promise<unknown>;
+}
+function workerdRss(w: RunningWorker): number {
+  // wrangler and workerd share a process group; the largest workerd is the runtime serving the Worker.
+  return Math.max(...processesInGroup(w.process.pid!, "workerd").map(residentBytes));
+}
+const list = <T>(items: T[]) => {
+  let i = 0;
+  return () => items[i++];
+};
+
+let offset = 0;
+const mentions = async (count: number, conversations: number, channelPrefix: string, path = SLACK_EVENTS_PATH) => {
+  const prepared = await prepareMentions({ count, conversations, secret: signingSecret, offset, channelPrefix, path });
+  offset += count;
+  return prepared;
+};
 
 try {
-  // 1. Ingress ack path: durable accept vs a route that stores nothing, same Worker, same runtime.
-  console.log("\n1. Ingress ack path (signed GitHub issues.opened, accepted into SQLite before the 200)\n");
+  const ackDir = tempDir("ack");
+  worker = await startWorker({ vars, persistTo: ackDir });
+  const rssIdle = workerdRss(worker);
+
+  // ---- 1. Ingress ack path ------------------------------------------------------------------
+  console.log(`\n1. Ingress ack path: signed Slack app_mention events, ${SECONDS} s per point, open loop; saturation = ${SATURATION_CONNECTIONS} in flight`);
+  console.log("   (ours: verified, normalized and in the conversation's SQLite inbox before the 200; its turn then runs)\n");
   const ack: Record<string, unknown> = {};
-  let offset = 0;
-  for (const conversations of [100, 10_000]) {
-    for (const rate of RATES) {
-      const events = await prepareIssueEvents(Math.round(rate * SECONDS), conversations, secret, offset);
-      offset += events.length;
-      const ceiling = await openLoop(worker.url, cycle(ceilingOf(events)), rate, SECONDS);
-      const ours = await openLoop(worker.url, cycle(events), rate, SECONDS);
-      ack[`${conversations}/${rate}`] = { ours, ceiling };
-      console.log(row(`ceiling  @${rate}/s`, ceiling));
-      console.log(row(`ours     @${rate}/s (${conversations} conv.)`, ours));
+  let oursExpected = 0;
+  let peerExpected = 0;
+  for (const conversations of CONVERSATION_SETS) {
+    console.log(` ${conversations} conversations`);
+    // Warm-up: the Worker's first requests compile the bundle and create the agents' tables.
+    const warm = await mentions(Math.min(conversations, 100), conversations, "SB");
+    const warmed = await closedLoop(worker.url, list(warm), 8, 60);
+    oursExpected += warmed.ok;
+    await drain("SB", oursExpected);
+    const points: [string, number | "saturation"][] = [...RATES.map((r) => [String(r), r] as [string, number]), ["saturation", "saturation"]];
+    for (const [label, rate] of points) {
+      const seconds = rate === "saturation" ? SECONDS : Math.min(SECONDS, MAX_POINT_EVENTS / rate);
+      const count = rate === "saturation" ? 6000 : Math.round(rate * seconds);
+      const ours = await mentions(count, conversations, "SB");
+      const theirs = await mentions(count, conversations, "PE");
+      const run = (url: string, requests: PreparedRequest[]) =>
+        rate === "saturation"
+          ? closedLoop(url, list(requests), SATURATION_CONNECTIONS, seconds)
+          : openLoop(url, list(requests) as () => PreparedRequest, rate, seconds);
+      const ceiling = await run(worker.url, ceilingOf(ours));
+      const oursResult = await run(worker.url, ours);
+      oursExpected += oursResult.ok;
+      const oursDrain = await drain("SB", oursExpected);
+      oursExpected -= oursDrain.missing; // not counted again against the next point
+      const peerResult = await run(peer.url, theirs);
+      peerExpected += peerResult.ok;
+      const peerDrain = await drain("PE", peerExpected);
+      peerExpected -= peerDrain.missing;
+      await emulatorControl("POST", "/reset"); // the emulator's message lists stay short
+      ack[`${conversations}/${label}`] = {
+        offeredSeconds: seconds,
+        ceiling,
+        ours: oursResult,
+        peer: peerResult,
+        oursDrain,
+        peerDrain,
+        oursOverCeiling: oursResult.throughput / ceiling.throughput,
+        oursOverPeer: oursResult.throughput / peerResult.throughput,
+      };
+      console.log(` @${label}${rate === "saturation" ? "" : " ev/s"} for ${fmt(seconds)} s`);
+      console.log(row("ceiling", ceiling));
+      console.log(row("ours", oursResult) + `   replies drained in ${fmt(oursDrain.ms / 1000)} s${oursDrain.missing ? `, ${oursDrain.missing} still missing` : ""}`);
+      console.log(row("peer (Chat SDK)", peerResult) + `   replies drained in ${fmt(peerDrain.ms / 1000)} s${peerDrain.missing ? `, ${peerDrain.missing} still missing` : ""}`);
+      console.log(`  ours/ceiling ${fmt(oursResult.throughput / ceiling.throughput, 2)}×   ours/peer ${fmt(oursResult.throughput / peerResult.throughput, 2)}×   [${elapsed()}]`);
     }
-    const events = await prepareIssueEvents(4000, conversations, secret, offset);
-    offset += events.length;
-    const ceiling = await closedLoop(worker.url, cycle(ceilingOf(events)), 32, SECONDS);
-    const ours = await closedLoop(worker.url, cycle(events), 32, SECONDS);
-    ack[`${conversations}/saturation`] = { ours, ceiling, ratio: ours.throughput / ceiling.throughput };
-    console.log(row("ceiling  saturation", ceiling));
-    console.log(row(`ours     saturation (${conversations} conv.)`, ours));
-    console.log(`ours/ceiling at saturation: ${fmt(ours.throughput / ceiling.throughput, 2)}×\n`);
   }
   results.ack = ack;
 
-  // 2. Storage per conversation: history and journals are compacted, so it stays flat.
-  console.log("2. SQLite bytes of one conversation after N turns\n");
-  const storage: Record<string, number> = {};
-  const sizes = (dir: string) =>
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && entry.name.endsWith(".sqlite"))
-      .map((entry) => statSync(join(entry.parentPath, entry.name)).size);
-  // Restart on fresh storage so the conversation's file stands alone.
+  // ---- 2. Turn latency ----------------------------------------------------------------------
+  console.log(`\n2. Turn latency: ${TURNS} turns over 100 conversations at ${TURN_RATE} ev/s, accept (the 200) → reply recorded by the emulator\n`);
+  {
+    const events = await mentions(TURNS, 100, "TL");
+    const accepted = new Map<string, number>();
+    const sentAt: number[] = [];
+    const before = await replyTotal();
+    let i = 0;
+    const load = await openLoop(
+      worker.url,
+      () => {
+        sentAt.push(wallNow());
+        return events[i++]!;
+      },
+      TURN_RATE,
+      TURNS / TURN_RATE,
+      (index, status, at) => {
+        if (status === 200) accepted.set(events[index]!.eventId, at);
+      },
+    );
+    const turnDrain = await drain("TL", accepted.size, DRAIN_MS * 2);
+    const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("CTL"));
+    const latencies: number[] = [];
+    for (const reply of replies) {
+      const eventId = reply.key?.split(":")[0];
+      const acceptedAt = eventId ? accepted.get(eventId) : undefined;
+      if (acceptedAt !== undefined) latencies.push(reply.at - acceptedAt);
+    }
+    latencies.sort((a, b) => a - b);
+    // The Worker's own log line per turn: turnMs and externalMs by workerd's clock.
+    const turnLogs = [...worker.output().matchAll(/\{"msg":"turn\.done".*?\}/g)]
+      .map((m) => JSON.parse(m[0]) as { conversationKey: string; steps: number; turnMs: number; externalMs: number })
+      .filter((t) => t.conversationKey.includes(":CTL"));
+    const inside = turnLogs.map((t) => (t.turnMs - t.externalMs) / Math.max(1, t.steps)).sort((a, b) => a - b);
+    const turnMs = turnLogs.map((t) => t.turnMs).sort((a, b) => a - b);
+    const turns = {
+      sent: load.sent,
+      accepted: accepted.size,
+      replies: latencies.length,
+      ackP50: load.p50,
+      ackP99: load.p99,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: latencies.at(-1) ?? Number.NaN,
+      missing: turnDrain.missing,
+      workerdClock: {
+        turns: turnLogs.length,
+        turnMsP50: percentile(turnMs, 0.5),
+        turnMsP99: percentile(turnMs, 0.99),
+        frameworkMsPerStepP50: percentile(inside, 0.5),
+        frameworkMsPerStepP99: percentile(inside, 0.99),
+      },
+    };
+    results.turns = turns;
+    console.log(`  ${turns.accepted}/${turns.sent} accepted, ${turns.replies} replies matched; ack p50 ${fmt(load.p50)} ms p99 ${fmt(load.p99)} ms`);
+    console.log(`  accept → reply: p50 ${fmt(turns.p50)} ms   p99 ${fmt(turns.p99)} ms   max ${fmt(turns.max)} ms${turns.missing ? `   ${turns.missing} replies missing after ${DRAIN_MS * 2} ms` : ""}`);
+    console.log(`  workerd's clock (turn.done logs, ${turnLogs.length} turns): turn p50 ${fmt(turns.workerdClock.turnMsP50)} ms p99 ${fmt(turns.workerdClock.turnMsP99)} ms; ` +
+      `(turn − external)/step p50 ${fmt(turns.workerdClock.frameworkMsPerStepP50, 2)} ms p99 ${fmt(turns.workerdClock.frameworkMsPerStepP99, 2)} ms   [${elapsed()}]`);
+    await emulatorControl("POST", "/reset");
+  }
+
+  // ---- 4b. Memory with 10,000 live conversations ---------------------------------------------
+  // The ack runs over 10,000 conversations touched several thousand of them with real turns;
+  // the rest are created with thread messages that do not address the bot (each wakes its
+  // conversation's Durable Object, which records nothing and starts no turn).
+  console.log(`\n4b. Resident memory of workerd with ${MEMORY_CONVERSATIONS} live conversations\n`);
+  {
+    const touched = Math.min(MEMORY_CONVERSATIONS, offset);
+    // (touched: an upper bound on the conversations the ack runs gave turns to)
+    const top: PreparedMention[] = [];
+    const fill = await prepareMentions({ count: MEMORY_CONVERSATIONS, conversations: MEMORY_CONVERSATIONS, secret: signingSecret, offset: 50_000_000, channelPrefix: "MF" });
+    // 10,000 new threads (channels CMF…), a thread reply that does not mention the bot in each.
+    for (const event of fill) {
+      const body = event.body.replace(`<@${DEV_SLACK.botUserId}> `, "").replace('"type":"app_mention"', '"type":"message"');
+      top.push({ ...event, body, headers: { ...event.headers, ...(await signSlack(body, signingSecret)) } });
+    }
+    const before = workerdRss(worker);
+    const fillLoad = await closedLoop(worker.url, list(top), 16, MEMORY_FILL_SECONDS);
+    await sleep(2000);
+    const after = workerdRss(worker);
+    // Every conversation ever woken has its own SQLite file; the runtime may have evicted some from memory.
+    const conversationFiles = readdirSync(join(ackDir, "v3", "do"), { recursive: true }).filter((f) => String(f).includes("ConversationAgent") && String(f).endsWith(".sqlite")).length;
+    results.memory = {
+      idleBytes: rssIdle,
+      afterAckRunsBytes: before,
+      bytes: after,
+      conversationsWoken: conversationFiles,
+      fillTarget: MEMORY_CONVERSATIONS,
+      fillWoken: fillLoad.statuses["202"] ?? 0,
+      fillSeconds: fillLoad.seconds,
+      ackRunEventsUpperBound: touched,
+    };
+    console.log(`  workerd VmRSS: ${fmt(rssIdle / 2 ** 20)} MiB idle, ${fmt(before / 2 ** 20)} MiB after the ack runs, ${fmt(after / 2 ** 20)} MiB after waking ${fillLoad.statuses["202"] ?? 0} more in ${fmt(fillLoad.seconds)} s`);
+    console.log(`  ${conversationFiles} conversations exist (one SQLite file each); target ${MEMORY_CONVERSATIONS} ${conversationFiles >= MEMORY_CONVERSATIONS ? "reached" : "NOT reached in the time bound"}   [${elapsed()}]`);
+  }
   worker.kill("SIGKILL");
   await worker.exited;
-  const storageDir = mkdtempSync(join(tmpdir(), "switchboard-bench-storage-"));
-  worker = await startWorker({ vars, persistTo: storageDir });
-  let done = 0;
-  for (const target of [10, 100, 1000]) {
-    const events = await prepareIssueEvents(target - done, 1, secret, 1_000_000 + done);
-    for (const event of events) await openLoop(worker.url, () => event, 1, 0.001);
-    done = target;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const largest = Math.max(...sizes(join(storageDir, "v3", "do")));
-    storage[String(target)] = largest;
-    console.log(`after ${String(target).padStart(4)} turns: ${(largest / 1024).toFixed(0)} KiB`);
+
+  // ---- 3. Recovery --------------------------------------------------------------------------
+  console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.postMessage, SIGKILL, restart on the same state\n`);
+  {
+    const persistTo = tempDir("recovery");
+    worker = await startWorker({ vars, persistTo });
+    const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "RC");
+    const before = await replyTotal();
+    await emulatorControl("POST", "/faults", {
+      platform: "slack",
+      method: "POST",
+      pathPattern: "chat\\.postMessage",
+      kind: "timeout",
+      delayMs: 120_000,
+      then: "gateway-timeout",
+      times: RECOVERY_TURNS,
+    });
+    const load = await closedLoop(worker.url, list(events), 8, 30);
+    // Every turn is in flight once the fault has held RECOVERY_TURNS posts (it is then used up).
+    const deadline = Date.now() + 60_000;
+    while (((await emulatorControl("GET", "/faults")) as unknown[]).length > 0 && Date.now() < deadline) await sleep(100);
+    worker.kill("SIGKILL");
+    await worker.exited;
+    const restarting = performance.now();
+    worker = await startWorker({ vars, persistTo });
+    const ready = performance.now();
+    const drained = await drain("RC", RECOVERY_TURNS, 90_000);
+    const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("CRC"));
+    const keys = new Map<string, number>();
+    for (const reply of replies) keys.set(reply.key ?? reply.thread, (keys.get(reply.key ?? reply.thread) ?? 0) + 1);
+    const delivered = new Set(replies.map((r) => r.key?.split(":")[0]));
+    const lost = events.filter((e) => !delivered.has(e.eventId)).length;
+    const duplicated = [...keys.values()].reduce((sum, n) => sum + n - 1, 0);
+    const lastReply = Math.max(...replies.map((r) => r.at));
+    const readyWall = performance.timeOrigin + ready;
+    const recovery = {
+      turns: RECOVERY_TURNS,
+      accepted: load.ok,
+      restartMs: Math.round(ready - restarting),
+      allDoneAfterRestartMs: lost === 0 ? Math.round(lastReply - readyWall) : Number.NaN,
+      firstReplyAfterRestartMs: replies.length ? Math.round(Math.min(...replies.map((r) => r.at)) - readyWall) : Number.NaN,
+      lost,
+      duplicated,
+      drainMs: drained.ms,
+    };
+    results.recovery = recovery;
+    console.log(`  ${recovery.accepted} accepted; wrangler dev back in ${fmt(recovery.restartMs / 1000)} s; after it was ready: first reply ${fmt(recovery.firstReplyAfterRestartMs / 1000, 2)} s, all replies ${fmt(recovery.allDoneAfterRestartMs / 1000, 2)} s`);
+    console.log(`  lost ${lost}, duplicated ${duplicated}   [${elapsed()}]`);
+    await emulatorControl("DELETE", "/faults");
+    worker.kill("SIGKILL");
+    await worker.exited;
   }
-  results.storage = storage;
-  rmSync(storageDir, { recursive: true, force: true });
+
+  // ---- 4a. Storage per conversation ---------------------------------------------------------
+  console.log("\n4a. SQLite bytes of one conversation after N turns\n");
+  {
+    const persistTo = tempDir("storage");
+    worker = await startWorker({ vars, persistTo });
+    const doDir = join(persistTo, "v3", "do");
+    const files = () =>
+      existsDir(doDir)
+        ? readdirSync(doDir, { recursive: true, withFileTypes: true })
+            .filter((entry) => entry.isFile())
+            .map((entry) => join(entry.parentPath, entry.name))
+        : [];
+    const storage: Record<string, unknown> = {};
+    let done = 0;
+    let conversationFile: string | undefined;
+    for (const target of STORAGE_POINTS) {
+      const events = await mentions(target - done, 1, "ST");
+      const load = await closedLoop(worker.url, list(events), 4, 120);
+      done = target;
+      await drain("ST", done, 120_000);
+      await sleep(500);
+      // workerd keeps one SQLite database per Durable Object under v3/do/<script>-<class>/;
+      // the conversation's is the one in the ConversationAgent directory (a fresh directory
+      // holds exactly one). metadata.sqlite beside them is the runtime's own.
+      conversationFile ??= files().find((f) => f.includes("ConversationAgent") && f.endsWith(".sqlite"));
+      const size = (path: string) => (existsFile(path) ? statSync(path).size : 0);
+      const main = conversationFile ? size(conversationFile) : Number.NaN;
+      const wal = conversationFile ? size(`${conversationFile}-wal`) : 0;
+      const inside = conversationFile ? contents(conversationFile) : undefined;
+      storage[String(target)] = { sqliteBytes: main, walBytes: wal, accepted: load.ok, ...inside };
+      console.log(
+        `  after ${String(target).padStart(4)} turns: file ${fmt(main / 1024)} KiB + WAL ${fmt(wal / 1024)} KiB; pages in use ${fmt((inside?.usedBytes ?? Number.NaN) / 1024)} KiB; ` +
+          `rows ${inside ? Object.entries(inside.rows).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ") : "?"}   [${elapsed()}]`,
+      );
+    }
+    storage.file = conversationFile?.slice(persistTo.length);
+    results.storage = storage;
+  }
 } finally {
-  worker.kill("SIGKILL");
-  await emulator.close();
-  rmSync(persistTo, { recursive: true, force: true });
+  worker?.kill("SIGKILL");
+  await Promise.all(children.map((child) => child.stop()));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Pages in use (database + WAL, as a reader sees it) and rows per table, read-only. */
+function contents(path: string): { usedBytes: number; rows: Record<string, number> } | undefined {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const pragma = (name: string) => Number(Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0]);
+      const usedBytes = (pragma("page_count") - pragma("freelist_count")) * pragma("page_size");
+      const rows: Record<string, number> = {};
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND substr(name, 1, 4) != '_cf_'").all() as { name: string }[];
+      for (const { name } of tables) rows[name] = Number((db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n);
+      return { usedBytes, rows };
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function existsDir(path: string) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+function existsFile(path: string) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+results.totalSeconds = (performance.now() - runStarted) / 1000;
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-console.log("\nwrote bench/results/latest.json");
+writeFileSync(join(ROOT, "bench/results/latest.svg"), chart(results));
+console.log(`\nwrote bench/results/latest.json and latest.svg; total ${fmt(results.totalSeconds as number)} s`);
 process.exit(0);
