@@ -116,7 +116,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       )
       .one().seq;
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
-    this.publish({});
+    // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
     // The alarm behind this schedule wakes the object even if it is evicted before draining.
     await this.schedule(0, "drain", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
