@@ -72,8 +72,14 @@ const SCHEMA = `
  * is recovered and the turn re-run from its journal.
  */
 export class ConversationAgent extends Agent<Env, ConversationState> {
-  // Viewers connect by conversation key, so they know it; no need to send it back.
-  static override options = { sendIdentityOnConnect: false };
+  static override options = {
+    // Viewers connect by conversation key, so they know it; no need to send it back.
+    sendIdentityOnConnect: false,
+    // While a turn runs, its keep-alive alarm is never further away than this. After a crash or
+    // a restart that alarm is what wakes the conversation to finish the turn (the default, 30 s,
+    // would leave an interrupted turn waiting that long).
+    keepAliveIntervalMs: 2_000,
+  };
 
   override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private draining: Promise<void> | null = null;
@@ -118,7 +124,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
     // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
     // The alarm behind this schedule wakes the object even if it is evicted before draining.
-    await this.schedule(0, "drain", undefined, { idempotent: true });
+    await this.schedule(0, "wake", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
     return { status: "accepted", seq };
   }
@@ -148,6 +154,15 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     return { status: "accepted", seq };
   }
 
+  /**
+   * The scheduled wake-up: starts draining and returns at once. Running the turns inside the
+   * alarm would hold the alarm for the whole turn, and with it the fiber's keep-alive beats that
+   * bring the conversation back quickly after a crash or a restart.
+   */
+  async wake(): Promise<void> {
+    this.ctx.waitUntil(this.drain());
+  }
+
   /** Runs pending turns in order until the inbox is empty or a turn must wait for a retry. */
   async drain(): Promise<void> {
     this.draining ??= this.drainInbox().finally(() => {
@@ -160,7 +175,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     if (!ctx.name.startsWith("turn:")) return;
     log("turn.recovered", { conversationKey: this.name, fiber: ctx.name });
     // Never run the turn from inside recovery: re-queue it and return.
-    await this.schedule(0, "drain", undefined, { idempotent: true });
+    await this.schedule(0, "wake", undefined, { idempotent: true });
   }
 
   private async drainInbox(): Promise<void> {
@@ -266,7 +281,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       const delaySeconds = 2 ** attempt;
       log("turn.retry", { ...context, error: message, delaySeconds });
       // Its own payload: an idempotent schedule would fold into the drain job running right now.
-      await this.schedule(delaySeconds, "drain", { retry: row.seq, attempt });
+      await this.schedule(delaySeconds, "wake", { retry: row.seq, attempt });
       this.publish({ current: null });
       return "wait";
     }

@@ -60,7 +60,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     "--show-interactive-dev-session=false",
     "--inspector-port", String(await freePort()),
   ];
-  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+  // Run wrangler on this very Node (22), not whatever `node` the PATH finds first: wrangler
+  // refuses Node 20, and the system Node here is 20.
+  const child = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
     cwd: ROOT,
     detached: true,
     stdio: options.inheritOutput ? "inherit" : ["ignore", "pipe", "pipe"],
