@@ -305,3 +305,14 @@ export function recorderMiddleware(
     });
   };
 }
+
+/** A request's JSON body (an empty body reads as `{}`); `invalid()` is the platform's own 400. */
+export async function readJsonBody(c: Context, invalid: () => Error): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalid();
+  }
+}

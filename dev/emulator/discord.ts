@@ -4,7 +4,7 @@
 import { Hono, type Context } from "hono";
 import type { APIMessage, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import { z } from "zod";
-import { recorderMiddleware, type Core, type PlatformModule } from "./core.ts";
+import { recorderMiddleware, type Core, type PlatformModule, readJsonBody } from "./core.ts";
 import {
   DiscordError,
   djson,
@@ -53,15 +53,7 @@ const MessageBody = z.object({
   embeds: z.array(z.unknown()).optional(),
 });
 
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new DiscordError(400, "400: Bad Request", 50109);
-  }
-}
+const readJson = (c: Context) => readJsonBody(c, () => new DiscordError(400, "400: Bad Request", 50109));
 
 function messageBody(raw: unknown) {
   const parsed = MessageBody.safeParse(raw);

@@ -2,7 +2,7 @@
 // Octokit talks to it unchanged with `baseUrl: "<emulator>/github"`.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { isoSeconds, recorderMiddleware, type Core, type PlatformModule } from "./core.ts";
+import { isoSeconds, recorderMiddleware, type Core, type PlatformModule, readJsonBody } from "./core.ts";
 import { createGitHubAuth, JWT_MESSAGES, type GitHubAppConfig, type Identity } from "./github-auth.ts";
 import {
   DOCS,
@@ -73,15 +73,7 @@ const DOC = {
 /** `http://127.0.0.1:8790/github` — the API root as the client sees it, for `url` fields. */
 const apiRoot = (c: Context) => `${new URL(c.req.url).origin}/github`;
 
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new GitHubError(400, "Problems parsing JSON");
-  }
-}
+const readJson = (c: Context) => readJsonBody(c, () => new GitHubError(400, "Problems parsing JSON"));
 
 const field = (value: unknown, key: string): unknown =>
   value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
