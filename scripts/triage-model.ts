@@ -39,7 +39,7 @@ export type TrainOptions = {
 };
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
-  l2: 1e-4,
+  l2: 5e-4,
   maxIter: 200,
   features: DEFAULT_FEATURE_CONFIG,
   pruneBelow: 2e-3,

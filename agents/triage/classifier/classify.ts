@@ -125,6 +125,21 @@ function readable(name: string): string | null {
     if (words.some((w) => w === "0" || w === "<hex>")) return null;
     return ns === "t" ? `title mentions "${text}"` : `mentions "${text}"`;
   }
+  if (ns === "l" || ns === "sl") {
+    // Position-aware words: "l:tag x", "l:t1 x", "l:t2 x y", "l:b x [y]", "l:b1 x"; "sl:x [y]".
+    const space = ns === "l" ? text.indexOf(" ") : -1;
+    const kind = ns === "l" ? text.slice(0, space) : "sl";
+    const phrase = ns === "l" ? text.slice(space + 1) : text;
+    const words = phrase.split(" ");
+    if (!phrase || words.every((w) => STOPWORDS.has(w) || w.length < 3)) return null;
+    if (words.some((w) => w === "0" || w === "<hex>")) return null;
+    if (kind === "tag") return `title is tagged "${phrase}"`;
+    if (kind === "t1" || kind === "t2") return `title starts with "${phrase}"`;
+    if (kind === "b1") return `description starts with "${phrase}"`;
+    if (kind === "b") return `description opens with "${phrase}"`;
+    if (kind === "sl") return `a template section answers "${phrase}"`;
+    return null;
+  }
   if (ns === "h") {
     if (text.length < 3 || text.length > 50) return null;
     return `has a "${text[0]!.toUpperCase()}${text.slice(1)}" section`;
@@ -134,7 +149,7 @@ function readable(name: string): string | null {
     if (text.includes("feature_request")) return "uses the feature-request template";
     return null;
   }
-  return null; // title character n-grams are not human-readable
+  return null; // character n-grams, code words, etc. are not human-readable
 }
 
 // ---------------------------------------------------------------------------------------------

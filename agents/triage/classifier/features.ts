@@ -13,6 +13,14 @@
  *   h:<heading>              normalized markdown / bold headings of the body (template sections)
  *   s:<name>                 structural signals (template sections, stack traces, code, versions,
  *                            question phrasing, ...); these also carry the human-readable reasons.
+ *   l:<kind> <words>         position-aware "lead" words: the title's prefix tag ("[Feature]",
+ *                            "rpc:"), its first word / first two words, the first 12 body prose
+ *                            tokens (unigrams + bigrams) and the very first body word
+ *   sl:<words>               the first words under each template heading (answers such as
+ *                            "Report a bug", "Bug", "Feature Request")
+ * Optional groups that are off (weight 0) in the shipped model because they did not help in CV
+ * (see README): bc: body char n-grams, sp: pairs of structural signals, k: code-block words,
+ * e: closing words of the body.
  * Word-ish namespaces are log-count scaled and L2-normalized per group, then hashed into a fixed
  * number of buckets (FNV-1a) so the model artifact stays small.
  */
@@ -33,15 +41,18 @@ export type FeatureConfig = {
   bodyBigrams: boolean;
   /** Only the first N prose tokens of the body are used (long logs add noise). */
   maxBodyTokens: number;
+  /** The first N body prose tokens also go into the "lead" group (position-aware words). */
+  leadTokens?: number;
 };
 
-export type FeatureGroup = "title" | "titleChars" | "body" | "comment" | "heading" | "struct";
+export type FeatureGroup = "title" | "titleChars" | "body" | "bodyChars" | "comment" | "heading" | "struct" | "structPairs" | "code" | "lead" | "tail" | "sectionLead";
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   hashBits: 18,
-  groupWeights: { title: 1, titleChars: 0.6, body: 1, comment: 0.4, heading: 0.5, struct: 1 },
+  groupWeights: { title: 1, titleChars: 0.6, body: 1, bodyChars: 0, comment: 0.4, heading: 0.5, struct: 1, structPairs: 0, code: 0, lead: 1, tail: 0, sectionLead: 1 },
   bodyBigrams: true,
   maxBodyTokens: 300,
+  leadTokens: 12,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -280,6 +291,70 @@ export function extractFeatures(
   addWords(bMap, "b:", bTokens, config.bodyBigrams);
   pushGroup(out, bMap, gw.body);
 
+  // Body char n-grams (within words) of the same prose tokens.
+  if ((gw.bodyChars ?? 0) > 0) {
+    const cMap = new Map<string, number>();
+    for (const w of bTokens) {
+      const s = `<${w}>`;
+      for (let n = 3; n <= 5; n++) for (let i = 0; i + n <= s.length; i++) addCount(cMap, "bc:" + s.slice(i, i + n));
+    }
+    pushGroup(out, cMap, gw.bodyChars);
+  }
+
+  // Words of code blocks / logs (first 200 tokens).
+  if ((gw.code ?? 0) > 0 && parsed.code) {
+    const kMap = new Map<string, number>();
+    const kTokens = tokenize(parsed.code.length > 4000 ? parsed.code.slice(0, 4000) : parsed.code);
+    if (kTokens.length > 200) kTokens.length = 200;
+    addWords(kMap, "k:", kTokens, false);
+    pushGroup(out, kMap, gw.code);
+  }
+
+  // Leading words: title prefix tag / first title words and the first words of the body prose.
+  if ((gw.lead ?? 0) > 0) {
+    const lMap = new Map<string, number>();
+    const tag = /^\s*(?:\[([^\]]{1,30})\]|([\w .-]{1,20}):\s)/.exec(title);
+    if (tag) lMap.set("l:tag " + tokenize(tag[1] ?? tag[2] ?? "").join(" "), 1);
+    if (tTokens[0]) lMap.set("l:t1 " + tTokens[0], 1);
+    if (tTokens[1]) lMap.set("l:t2 " + tTokens[0] + " " + tTokens[1], 1);
+    const first = bTokens.slice(0, config.leadTokens ?? 12);
+    for (let i = 0; i < first.length; i++) {
+      addCount(lMap, "l:b " + first[i]);
+      if (i + 1 < first.length) addCount(lMap, "l:b " + first[i] + " " + first[i + 1]);
+    }
+    if (first[0]) lMap.set("l:b1 " + first[0], 1);
+    pushGroup(out, lMap, gw.lead);
+  }
+
+  // Closing words of the body prose ("any help appreciated", "thanks") and question sentences.
+  if ((gw.tail ?? 0) > 0) {
+    const eMap = new Map<string, number>();
+    const all = tokenize(parsed.prose);
+    const last = all.slice(Math.max(0, all.length - 12));
+    for (let i = 0; i < last.length; i++) {
+      addCount(eMap, "e:" + last[i]);
+      if (i + 1 < last.length) addCount(eMap, "e:" + last[i] + " " + last[i + 1]);
+    }
+    const q = (parsed.prose.match(/\?(?=\s|$)/g) ?? []).length;
+    eMap.set("e:?" + bucketLen(q, [1, 2, 4]), 1);
+    pushGroup(out, eMap, gw.tail);
+  }
+
+  // First words of each template section (answers such as "Report a bug", "Bug", "Yes").
+  if ((gw.sectionLead ?? 0) > 0) {
+    const sMap2 = new Map<string, number>();
+    let n = 0;
+    for (const m of parsed.prose.matchAll(/^[ \t]{0,3}(?:#{1,6}[ \t]+[^\n]{1,100}|\*\*[^\n*]{1,100}\*\*[ \t]*:?[ \t]*)\n+([^\n]{1,120})/gm)) {
+      if (n++ >= 20) break;
+      const toks = tokenize(m[1]!).slice(0, 6);
+      for (let i = 0; i < toks.length; i++) {
+        addCount(sMap2, "sl:" + toks[i]);
+        if (i + 1 < toks.length) addCount(sMap2, "sl:" + toks[i] + " " + toks[i + 1]);
+      }
+    }
+    pushGroup(out, sMap2, gw.sectionLead);
+  }
+
   // Template comments.
   if (parsed.comments) {
     const mMap = new Map<string, number>();
@@ -330,8 +405,16 @@ export function extractFeatures(
   sSet.add("s:body_len_" + bucketLen(rawBody.trim().length, [1, 200, 1000, 4000]));
   sSet.add("s:title_len_" + bucketLen(tTokens.length, [3, 6, 10, 16]));
   const sMap = new Map<string, number>();
-  for (const s of [...sSet].sort()) sMap.set(s, 1);
+  const sList = [...sSet].sort();
+  for (const s of sList) sMap.set(s, 1);
   pushGroup(out, sMap, gw.struct);
+
+  // Pairs of structural signals (a linear model cannot express "X together with Y").
+  if ((gw.structPairs ?? 0) > 0) {
+    const pMap = new Map<string, number>();
+    for (let i = 0; i < sList.length; i++) for (let j = i + 1; j < sList.length; j++) pMap.set("sp:" + sList[i]!.slice(2) + "&" + sList[j]!.slice(2), 1);
+    pushGroup(out, pMap, gw.structPairs);
+  }
 
   return out;
 }
