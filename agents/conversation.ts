@@ -1,5 +1,5 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
-import { Agent, type FiberRecoveryContext } from "agents";
+import { Agent, type Connection, type FiberRecoveryContext } from "agents";
 import { channels } from "../channels/index.ts";
 import type { AcceptOutcome, EffectContext, Outbound } from "../src/channel.ts";
 import { loadConfig } from "../src/config.ts";
@@ -39,8 +39,16 @@ type InboxRow = { seq: number; dedupe_id: string; event: string; attempts: numbe
 
 /** Turns whose journals stay for inspection; older journals are compacted away. */
 const JOURNALS_KEPT = 5;
-/** Settled inbox rows kept (as dedupe ids only) to recognise late redeliveries. */
-const SETTLED_KEPT = 1000;
+/** How soon an accepted event whose turn never started is picked up after a crash or restart. */
+const WAKE_BACKSTOP_SECONDS = 1;
+/**
+ * Settled inbox rows kept (as dedupe ids only) to recognise redeliveries. Platforms redeliver
+ * within minutes (Slack's last retry comes after 5 min, Linear's after 6 h), and a conversation
+ * rarely sees 100 events in that time; an older redelivery would start a turn again.
+ */
+const SETTLED_KEPT = 100;
+/** Compaction runs on every COMPACT_EVERY-th turn; storage stays bounded between runs. */
+const COMPACT_EVERY = 10;
 
 class TurnCancelled extends Error {
   override name = "TurnCancelled";
@@ -83,8 +91,11 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
 
   override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private draining: Promise<void> | null = null;
+  /** The running and the last turn, for `snapshot()`; persisted only when sent to a viewer. */
+  private view: Pick<ConversationState, "current" | "last"> | undefined;
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
+  private turnStarts: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -123,7 +134,9 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       .one().seq;
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
     // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
-    // The alarm behind this schedule wakes the object even if it is evicted before draining.
+    // The drain starts now; this alarm is the backstop that wakes the object if it is evicted
+    // or killed before the turn's fiber exists. One per conversation while it is busy (same
+    // callback and payload), not one per event.
     await this.schedule(0, "wake", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
     return { status: "accepted", seq };
@@ -160,7 +173,23 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
    * bring the conversation back quickly after a crash or a restart.
    */
   async wake(): Promise<void> {
-    this.ctx.waitUntil(this.drain());
+    const draining = this.drain();
+    this.ctx.waitUntil(draining);
+    // Returning lets the SDK delete this schedule row. Wait until a turn's fiber exists (it
+    // brings the conversation back after a crash) or there is nothing left to run, so there is
+    // no moment when a pending event has neither.
+    await Promise.race([draining, this.turnRunning()]);
+  }
+
+  /** Resolves once a turn is running inside its fiber (at once if one is). */
+  private turnRunning(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    if (!this.turnStarts) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.turnStarts = { promise, resolve };
+    }
+    return this.turnStarts.promise;
   }
 
   /** Runs pending turns in order until the inbox is empty or a turn must wait for a retry. */
@@ -209,6 +238,8 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     let outbound: Outbound | undefined;
     const controller = new AbortController();
     this.running = { seq: row.seq, controller };
+    this.turnStarts?.resolve();
+    this.turnStarts = null;
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
     try {
       const channel = channels.find((candidate) => candidate.name === event.channel);
@@ -311,7 +342,9 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       error ?? null,
       seq,
     );
-    // Compaction: keep recent journals for inspection and enough dedupe ids for late redeliveries.
+    // Compaction, every COMPACT_EVERY turns (three statements each time): recent journals stay
+    // for inspection, and enough dedupe ids for the platforms' redeliveries.
+    if (seq % COMPACT_EVERY !== 0) return;
     sql.exec("DELETE FROM sb_journal WHERE seq <= ?", seq - JOURNALS_KEPT);
     sql.exec("DELETE FROM sb_inbox WHERE status != 'pending' AND seq <= ?", seq - SETTLED_KEPT);
     sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - SETTLED_KEPT);
@@ -344,15 +377,19 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
 
   private journal(seq: number): Journal {
     const sql = this.ctx.storage.sql;
+    // One query for the whole turn: only a re-run finds entries, and nothing else writes them.
+    const recorded = new Map(
+      sql
+        .exec<{ step: number; kind: StepKind; name: string; output: string | null }>(
+          "SELECT step, kind, name, output FROM sb_journal WHERE seq = ?",
+          seq,
+        )
+        .toArray()
+        .map((row) => [row.step, row] as const),
+    );
     return {
       read(step: number): JournalEntry | undefined {
-        const row = sql
-          .exec<{ kind: StepKind; name: string; output: string | null }>(
-            "SELECT kind, name, output FROM sb_journal WHERE seq = ? AND step = ?",
-            seq,
-            step,
-          )
-          .toArray()[0];
+        const row = recorded.get(step);
         if (!row) return undefined;
         return { step, kind: row.kind, name: row.name, ...(row.output === null ? {} : { output: JSON.parse(row.output) }) };
       },
@@ -370,20 +407,44 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     return true;
   }
 
-  private publish(change: Partial<ConversationState>): void {
-    const inbox = this.ctx.storage.sql
+  /**
+   * A viewer that connects gets the conversation as it is now, in the SDK's state-sync message
+   * (setState is refused here: it would count as a change made by the read-only viewer).
+   */
+  override onConnect(connection: Connection): void {
+    connection.send(JSON.stringify({ type: "cf_agent_state", state: this.snapshot() }));
+  }
+
+  /**
+   * The conversation as the live view shows it: the inbox from SQLite, the running and the last
+   * turn from memory (after an eviction, the last one a viewer was sent).
+   */
+  snapshot(): ConversationState {
+    const sql = this.ctx.storage.sql;
+    const inbox = sql
       .exec<ConversationState["inbox"][number]>(
         "SELECT seq, dedupe_id AS dedupeId, status, attempts, error FROM sb_inbox ORDER BY seq DESC LIMIT 10",
       )
       .toArray();
-    const pending = this.ctx.storage.sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_inbox WHERE status = 'pending'")
-      .one().n;
-    const turns = this.ctx.storage.sql
-      .exec<{ done: number; failed: number }>(
-        "SELECT COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox",
+    const { pending, done, failed } = sql
+      .exec<{ pending: number; done: number; failed: number }>(
+        `SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'done'), 0) AS done,
+                COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox`,
       )
       .one();
-    this.setState({ ...this.state, ...change, inbox, pending, turns });
+    this.view ??= { current: null, last: this.state.last };
+    return { ...this.view, inbox, pending, turns: { done, failed } };
+  }
+
+  /**
+   * Records what the running or last turn looks like, and sends it to viewers if there are any.
+   * Nobody watching is the normal case, and then it costs no SQLite statement and no write.
+   */
+  private publish(change: Partial<Pick<ConversationState, "current" | "last">>): void {
+    this.view = { ...(this.view ?? { current: null, last: this.state.last }), ...change };
+    for (const _viewer of this.getConnections()) {
+      this.setState(this.snapshot());
+      return;
+    }
   }
 }

@@ -22,7 +22,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Offered events per point at most (so 1,000 ev/s runs 1 s): Switchboard absorbs ~30-100 ev/s here, and every accepted event's turn must drain. */
 const MAX_POINT_EVENTS = Number(process.env.BENCH_MAX_POINT_EVENTS ?? 1000);
 const RATES = [100, 300, 1000];
-const CONVERSATION_SETS = [100, 10_000];
+const CONVERSATION_SETS = (process.env.BENCH_CONVERSATIONS ?? "100,10000").split(",").map(Number);
 const SATURATION_CONNECTIONS = 32;
 /** Longest wait for one measurement's turns to deliver their replies before the next starts. */
 const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 45_000);
@@ -33,6 +33,10 @@ const STORAGE_POINTS = [10, 100, 1000];
 const MEMORY_CONVERSATIONS = 10_000;
 /** Longest the memory step spends waking conversations (new Durable Objects cost ~30 ms each here). */
 const MEMORY_FILL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_SECONDS ?? 90);
+
+/** Sections to run (`BENCH_ONLY=ack,turns`); all by default. A partial run writes partial.json. */
+const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
+const runs = (section: "ack" | "turns" | "memory" | "recovery" | "storage") => !ONLY || ONLY.includes(section);
 
 const runStarted = performance.now();
 const results: Record<string, unknown> = {
@@ -51,7 +55,7 @@ const { signingSecret } = { signingSecret: devVars().SLACK_SIGNING_SECRET! };
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const peer = await startNodeChild("bench/peer.ts", [emulator.url]);
-const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true" };
+const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true", PROBE: process.env.PROBE ?? "" };
 const tempDirs: string[] = [];
 const tempDir = (name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `switchboard-bench-${name}-`));
@@ -112,60 +116,62 @@ try {
   const rssIdle = workerdRss(worker);
 
   // ---- 1. Ingress ack path ------------------------------------------------------------------
-  console.log(`\n1. Ingress ack path: signed Slack app_mention events, ${SECONDS} s per point, open loop; saturation = ${SATURATION_CONNECTIONS} in flight`);
-  console.log("   (ours: verified, normalized and in the conversation's SQLite inbox before the 200; its turn then runs)\n");
-  const ack: Record<string, unknown> = {};
-  let oursExpected = 0;
-  let peerExpected = 0;
-  for (const conversations of CONVERSATION_SETS) {
-    console.log(` ${conversations} conversations`);
-    // Warm-up: the Worker's first requests compile the bundle and create the agents' tables.
-    const warm = await mentions(Math.min(conversations, 100), conversations, "SB");
-    const warmed = await closedLoop(worker.url, list(warm), 8, 60);
-    oursExpected += warmed.ok;
-    await drain("SB", oursExpected);
-    const points: [string, number | "saturation"][] = [...RATES.map((r) => [String(r), r] as [string, number]), ["saturation", "saturation"]];
-    for (const [label, rate] of points) {
-      const seconds = rate === "saturation" ? SECONDS : Math.min(SECONDS, MAX_POINT_EVENTS / rate);
-      const count = rate === "saturation" ? 6000 : Math.round(rate * seconds);
-      const ours = await mentions(count, conversations, "SB");
-      const theirs = await mentions(count, conversations, "PE");
-      const run = (url: string, requests: PreparedRequest[]) =>
-        rate === "saturation"
-          ? closedLoop(url, list(requests), SATURATION_CONNECTIONS, seconds)
-          : openLoop(url, list(requests) as () => PreparedRequest, rate, seconds);
-      const ceiling = await run(worker.url, ceilingOf(ours));
-      const oursResult = await run(worker.url, ours);
-      oursExpected += oursResult.ok;
-      const oursDrain = await drain("SB", oursExpected);
-      oursExpected -= oursDrain.missing; // not counted again against the next point
-      const peerResult = await run(peer.url, theirs);
-      peerExpected += peerResult.ok;
-      const peerDrain = await drain("PE", peerExpected);
-      peerExpected -= peerDrain.missing;
-      await emulatorControl("POST", "/reset"); // the emulator's message lists stay short
-      ack[`${conversations}/${label}`] = {
-        offeredSeconds: seconds,
-        ceiling,
-        ours: oursResult,
-        peer: peerResult,
-        oursDrain,
-        peerDrain,
-        oursOverCeiling: oursResult.throughput / ceiling.throughput,
-        oursOverPeer: oursResult.throughput / peerResult.throughput,
-      };
-      console.log(` @${label}${rate === "saturation" ? "" : " ev/s"} for ${fmt(seconds)} s`);
-      console.log(row("ceiling", ceiling));
-      console.log(row("ours", oursResult) + `   replies drained in ${fmt(oursDrain.ms / 1000)} s${oursDrain.missing ? `, ${oursDrain.missing} still missing` : ""}`);
-      console.log(row("peer (Chat SDK)", peerResult) + `   replies drained in ${fmt(peerDrain.ms / 1000)} s${peerDrain.missing ? `, ${peerDrain.missing} still missing` : ""}`);
-      console.log(`  ours/ceiling ${fmt(oursResult.throughput / ceiling.throughput, 2)}×   ours/peer ${fmt(oursResult.throughput / peerResult.throughput, 2)}×   [${elapsed()}]`);
+  if (runs("ack")) {
+    console.log(`\n1. Ingress ack path: signed Slack app_mention events, ${SECONDS} s per point, open loop; saturation = ${SATURATION_CONNECTIONS} in flight`);
+    console.log("   (ours: verified, normalized and in the conversation's SQLite inbox before the 200; its turn then runs)\n");
+    const ack: Record<string, unknown> = {};
+    let oursExpected = 0;
+    let peerExpected = 0;
+    for (const conversations of CONVERSATION_SETS) {
+      console.log(` ${conversations} conversations`);
+      // Warm-up: the Worker's first requests compile the bundle and create the agents' tables.
+      const warm = await mentions(Math.min(conversations, 100), conversations, "SB");
+      const warmed = await closedLoop(worker.url, list(warm), 8, 60);
+      oursExpected += warmed.ok;
+      await drain("SB", oursExpected);
+      const points: [string, number | "saturation"][] = [...RATES.map((r) => [String(r), r] as [string, number]), ["saturation", "saturation"]];
+      for (const [label, rate] of points) {
+        const seconds = rate === "saturation" ? SECONDS : Math.min(SECONDS, MAX_POINT_EVENTS / rate);
+        const count = rate === "saturation" ? 6000 : Math.round(rate * seconds);
+        const ours = await mentions(count, conversations, "SB");
+        const theirs = await mentions(count, conversations, "PE");
+        const run = (url: string, requests: PreparedRequest[]) =>
+          rate === "saturation"
+            ? closedLoop(url, list(requests), SATURATION_CONNECTIONS, seconds)
+            : openLoop(url, list(requests) as () => PreparedRequest, rate, seconds);
+        const ceiling = await run(worker.url, ceilingOf(ours));
+        const oursResult = await run(worker.url, ours);
+        oursExpected += oursResult.ok;
+        const oursDrain = await drain("SB", oursExpected);
+        oursExpected -= oursDrain.missing; // not counted again against the next point
+        const peerResult = await run(peer.url, theirs);
+        peerExpected += peerResult.ok;
+        const peerDrain = await drain("PE", peerExpected);
+        peerExpected -= peerDrain.missing;
+        await emulatorControl("POST", "/reset"); // the emulator's message lists stay short
+        ack[`${conversations}/${label}`] = {
+          offeredSeconds: seconds,
+          ceiling,
+          ours: oursResult,
+          peer: peerResult,
+          oursDrain,
+          peerDrain,
+          oursOverCeiling: oursResult.throughput / ceiling.throughput,
+          oursOverPeer: oursResult.throughput / peerResult.throughput,
+        };
+        console.log(` @${label}${rate === "saturation" ? "" : " ev/s"} for ${fmt(seconds)} s`);
+        console.log(row("ceiling", ceiling));
+        console.log(row("ours", oursResult) + `   replies drained in ${fmt(oursDrain.ms / 1000)} s${oursDrain.missing ? `, ${oursDrain.missing} still missing` : ""}`);
+        console.log(row("peer (Chat SDK)", peerResult) + `   replies drained in ${fmt(peerDrain.ms / 1000)} s${peerDrain.missing ? `, ${peerDrain.missing} still missing` : ""}`);
+        console.log(`  ours/ceiling ${fmt(oursResult.throughput / ceiling.throughput, 2)}×   ours/peer ${fmt(oursResult.throughput / peerResult.throughput, 2)}×   [${elapsed()}]`);
+      }
     }
+    results.ack = ack;
   }
-  results.ack = ack;
 
   // ---- 2. Turn latency ----------------------------------------------------------------------
-  console.log(`\n2. Turn latency: ${TURNS} turns over 100 conversations at ${TURN_RATE} ev/s, accept (the 200) → reply recorded by the emulator\n`);
-  {
+  if (runs("turns")) {
+    console.log(`\n2. Turn latency: ${TURNS} turns over 100 conversations at ${TURN_RATE} ev/s, accept (the 200) → reply recorded by the emulator\n`);
     const events = await mentions(TURNS, 100, "TL");
     const accepted = new Map<string, number>();
     const sentAt: number[] = [];
@@ -228,8 +234,8 @@ try {
   // The ack runs over 10,000 conversations touched several thousand of them with real turns;
   // the rest are created with thread messages that do not address the bot (each wakes its
   // conversation's Durable Object, which records nothing and starts no turn).
-  console.log(`\n4b. Resident memory of workerd with ${MEMORY_CONVERSATIONS} live conversations\n`);
-  {
+  if (runs("memory")) {
+    console.log(`\n4b. Resident memory of workerd with ${MEMORY_CONVERSATIONS} live conversations\n`);
     const touched = Math.min(MEMORY_CONVERSATIONS, offset);
     // (touched: an upper bound on the conversations the ack runs gave turns to)
     const top: PreparedMention[] = [];
@@ -262,8 +268,8 @@ try {
   await worker.exited;
 
   // ---- 3. Recovery --------------------------------------------------------------------------
-  console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.postMessage, SIGKILL, restart on the same state\n`);
-  {
+  if (runs("recovery")) {
+    console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.postMessage, SIGKILL, restart on the same state\n`);
     const persistTo = tempDir("recovery");
     worker = await startWorker({ vars, persistTo });
     const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "RC");
@@ -314,8 +320,8 @@ try {
   }
 
   // ---- 4a. Storage per conversation ---------------------------------------------------------
-  console.log("\n4a. SQLite bytes of one conversation after N turns\n");
-  {
+  if (runs("storage")) {
+    console.log("\n4a. SQLite bytes of one conversation after N turns\n");
     const persistTo = tempDir("storage");
     worker = await startWorker({ vars, persistTo });
     const doDir = join(persistTo, "v3", "do");
@@ -393,7 +399,12 @@ function existsFile(path: string) {
 
 results.totalSeconds = (performance.now() - runStarted) / 1000;
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(ROOT, "bench/results/latest.svg"), chart(results));
-console.log(`\nwrote bench/results/latest.json and latest.svg; total ${fmt(results.totalSeconds as number)} s`);
+if (ONLY) {
+  writeFileSync(join(ROOT, "bench/results/partial.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/results/partial.json (BENCH_ONLY=${ONLY.join(",")}); total ${fmt(results.totalSeconds as number)} s`);
+} else {
+  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(ROOT, "bench/results/latest.svg"), chart(results));
+  console.log(`\nwrote bench/results/latest.json and latest.svg; total ${fmt(results.totalSeconds as number)} s`);
+}
 process.exit(0);

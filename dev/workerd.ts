@@ -21,6 +21,8 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   url: string;
+  /** wrangler's DevTools inspector for the Worker (`bench/profile.ts` takes CPU profiles through it). */
+  inspectorPort: number;
   process: ChildProcess;
   /** Sends `signal` to wrangler and workerd together (they share a process group). */
   kill(signal?: NodeJS.Signals): void;
@@ -47,6 +49,7 @@ export function envFileContents(vars: Record<string, string>): string {
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const port = options.port ?? (await freePort());
+  const inspectorPort = await freePort();
   mkdirSync(options.persistTo, { recursive: true });
   const envFile = join(options.persistTo, "switchboard.vars");
   writeFileSync(envFile, envFileContents(options.vars), { mode: 0o600 });
@@ -58,7 +61,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     "--persist-to", options.persistTo,
     "--env-file", envFile,
     "--show-interactive-dev-session=false",
-    "--inspector-port", String(await freePort()),
+    "--inspector-port", String(inspectorPort),
   ];
   // Run wrangler on this very Node (22), not whatever `node` the PATH finds first: wrangler
   // refuses Node 20, and the system Node here is 20.
@@ -75,6 +78,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const url = `http://127.0.0.1:${port}`;
   const worker: RunningWorker = {
     url,
+    inspectorPort,
     process: child,
     kill(signal = "SIGTERM") {
       try {

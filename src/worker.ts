@@ -9,10 +9,9 @@ export * from "../channels/durable-objects.ts";
 
 const app = createIngress({
   channels,
-  async deliver(env, event) {
-    const agent = await getAgentByName(env.CONVERSATION, event.conversationKey);
-    return agent.accept(event);
-  },
+  // One RPC per event: an Agent's public async methods start its lifecycle themselves
+  // (node_modules/agents/docs/lifecycle.md), so getAgentByName's extra round trip buys nothing here.
+  deliver: (env, event) => env.CONVERSATION.getByName(event.conversationKey).accept(event),
 });
 
 // The live view of conversation agents (the dev playground). Off unless AGENT_INSPECTOR=true:

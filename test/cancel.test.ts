@@ -15,7 +15,7 @@ describe("cancelling a running turn", () => {
     expect((await postGitHub("issues", await openedIssue(owner, repo, CLEAR_BUG))).status).toBe(200);
     const agent = await conversation(key);
     await waitFor("the turn to be mid-flight", async () =>
-      runInDurableObject(agent, (instance: ConversationAgent) => (instance.state.current?.steps.length ?? 0) >= 3),
+      runInDurableObject(agent, (instance: ConversationAgent) => (instance.snapshot().current?.steps.length ?? 0) >= 3),
     );
 
     const cancel: NormalizedEventInput = {
@@ -33,7 +33,7 @@ describe("cancelling a running turn", () => {
     expect(await agent.accept(cancel)).toMatchObject({ status: "duplicate" });
 
     const state = await waitFor("the cancelled turn to settle", async () => {
-      const current = await runInDurableObject(agent, (instance: ConversationAgent) => instance.state);
+      const current = await runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot());
       return current.last?.status === "cancelled" && current.current === null ? current : null;
     });
     expect(state.pending).toBe(0);

@@ -9,7 +9,7 @@ const BUG = "The app crashes with TypeError when I click save. Steps to reproduc
 
 async function stepsDone(key: string): Promise<number> {
   const agent = await conversation(key);
-  return runInDurableObject(agent, (instance: ConversationAgent) => instance.state.current?.steps.length ?? -1);
+  return runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot().current?.steps.length ?? -1);
 }
 
 async function originalEdits(applicationToken: string) {

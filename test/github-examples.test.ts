@@ -42,7 +42,7 @@ describe("every GitHub example payload for the handled events", () => {
         expect(body.status, label).toBe("accepted");
         const agent = await conversation(body.conversationKey!);
         const state = await waitFor(`${label} to finish its turn`, async () => {
-          const current = await agent.state;
+          const current = await agent.snapshot();
           return current.turns.done === 1 && current.pending === 0 ? current : null;
         });
         expect(state.turns, label).toEqual({ done: 1, failed: 0 });

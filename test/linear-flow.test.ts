@@ -29,7 +29,7 @@ const CRASH = { title: CRASH_REPORT.title, description: CRASH_REPORT.body };
 
 async function state(key: string) {
   const agent = await conversation(key);
-  return runInDurableObject(agent, (instance: ConversationAgent) => instance.state);
+  return runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot());
 }
 
 async function settled(key: string) {

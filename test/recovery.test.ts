@@ -7,7 +7,7 @@ import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github
 
 async function stepsDone(key: string): Promise<number> {
   const agent = await conversation(key);
-  return runInDurableObject(agent, (instance: ConversationAgent) => instance.state.current?.steps.length ?? -1);
+  return runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot().current?.steps.length ?? -1);
 }
 
 /**

@@ -207,7 +207,7 @@ describe("Slack: failures and crashes", () => {
     await postEvent(eventCallback(mentionEvent(channel, "the nightly job failed with a timeout", ts)));
     await waitFor("the reply to be in flight", async () => {
       const agent = await conversation(key);
-      return runInDurableObject(agent, (instance: ConversationAgent) => instance.state.current?.steps.length === 1);
+      return runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot().current?.steps.length === 1);
     });
     await abortAllDurableObjects();
     await waitFor("the held post to land", async () => (await posts(channel)).some(okResponse));

@@ -22,7 +22,7 @@ export async function settled(key: string, timeoutMs = 15_000): Promise<Conversa
   return waitFor(
     `${key} to settle`,
     async () => {
-      const state = await runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.state);
+      const state = await runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.snapshot());
       return state.pending === 0 && state.current === null && state.last ? state : null;
     },
     timeoutMs,
