@@ -2,6 +2,11 @@
  * Train the embedded issue-triage classifier.
  *
  *   node scripts/train-triage.ts [--csv path] [--out path] [--folds 5] [--seed 20240101] [--no-cv]
+ *                                [--options '{"l2":1e-4,"features":{"groupWeights":{"lead":0}}}'] [--no-write]
+ *
+ * --options overrides DEFAULT_TRAIN_OPTIONS (feature config and group weights are merged key by key),
+ * so any row of the README's "What was tried" table can be re-run through this exact pipeline;
+ * --no-write only reports the cross-validation.
  *
  * 1. Stratified k-fold cross-validation on the CSV (fixed seed; every fold extracts features and
  *    fits the model on its own training part only) → per-fold and mean macro F1.
@@ -15,10 +20,12 @@ import { parseCsvObjects } from "./csv.ts";
 import {
   confidenceAt,
   crossValidate,
+  DEFAULT_TRAIN_OPTIONS,
   fitTemperature,
   serializeModel,
   train,
   type TrainingRow,
+  type TrainOptions,
 } from "./triage-model.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,11 +56,29 @@ export function chooseThreshold(
   return threshold;
 }
 
+/** DEFAULT_TRAIN_OPTIONS with a JSON override merged in (features and group weights key by key). */
+export function mergeOptions(json: string | undefined): TrainOptions {
+  const base = DEFAULT_TRAIN_OPTIONS;
+  if (!json) return base;
+  const o = JSON.parse(json) as Partial<TrainOptions> & { features?: Partial<TrainOptions["features"]> };
+  return {
+    ...base,
+    ...o,
+    features: {
+      ...base.features,
+      ...(o.features ?? {}),
+      groupWeights: { ...base.features.groupWeights, ...(o.features?.groupWeights ?? {}) },
+    },
+  };
+}
+
 function main(): void {
   const csvPath = resolve(arg("csv") ?? resolve(ROOT, "../shared/datasets/nlbse24/issues_train.csv"));
   const outPath = resolve(arg("out") ?? resolve(ROOT, "agents/triage/classifier/model.json"));
   const folds = Number(arg("folds") ?? 5);
   const seed = Number(arg("seed") ?? 20240101);
+  const options = mergeOptions(arg("options"));
+  if (arg("options")) console.log(`options: ${JSON.stringify(options)}`);
   const t0 = performance.now();
   const rows: TrainingRow[] = parseCsvObjects(readFileSync(csvPath, "utf8")).map((r) => ({
     title: r.title ?? "",
@@ -65,7 +90,7 @@ function main(): void {
   let threshold = 0.5;
   let temperature = 1;
   if (!process.argv.includes("--no-cv")) {
-    const cv = crossValidate(rows, {}, folds, seed, (f, f1) =>
+    const cv = crossValidate(rows, options, folds, seed, (f, f1) =>
       console.log(`fold ${f + 1}/${folds}: macro F1 ${f1.toFixed(4)}`),
     );
     console.log(`mean macro F1 over ${folds} folds: ${cv.meanMacroF1.toFixed(4)} (seed ${seed})`);
@@ -91,7 +116,8 @@ function main(): void {
     );
   }
 
-  const model = train(rows);
+  if (process.argv.includes("--no-write")) return;
+  const model = train(rows, options);
   model.temperature = temperature;
   model.lowConfidenceThreshold = threshold;
   const text = serializeModel(model);

@@ -5,7 +5,16 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv, parseCsvObjects, toCsv } from "../../scripts/csv.ts";
-import { crossValidate, serializeModel, stratifiedFolds, train, type TrainingRow } from "../../scripts/triage-model.ts";
+import { DEFAULT_FEATURE_CONFIG, extractFeatures } from "../../agents/triage/classifier/features.ts";
+import { mergeOptions } from "../../scripts/train-triage.ts";
+import {
+  crossValidate,
+  DEFAULT_TRAIN_OPTIONS,
+  serializeModel,
+  stratifiedFolds,
+  train,
+  type TrainingRow,
+} from "../../scripts/triage-model.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const NODE = resolve(ROOT, "node_modules/.bin/node");
@@ -78,6 +87,43 @@ describe("training", () => {
     const b = crossValidate(rows, { maxIter: 50 }, 3, 1);
     expect(a.foldMacroF1).toEqual(b.foldMacroF1);
     expect(a.meanMacroF1).toBeGreaterThan(0.4);
+  });
+});
+
+describe("features", () => {
+  const issue = {
+    title: "[Feature Request] Allow custom themes",
+    body: "### Do you want to request a feature or report a bug?\n\nFeature\n\nIt would be nice to pick colours.",
+  };
+  it("adds position-aware lead words and template-section answers", () => {
+    const names = extractFeatures(issue, DEFAULT_FEATURE_CONFIG).map((f) => f.name);
+    expect(names).toContain("l:tag feature request");
+    expect(names).toContain("l:t1 feature");
+    expect(names).toContain("l:t2 feature request");
+    expect(names).toContain("l:b1 do");
+    expect(names).toContain("l:b report a");
+    // Only the first 12 body tokens are lead words.
+    expect(names).not.toContain("l:b would be");
+    expect(names).toContain("sl:feature");
+  });
+  it("groups with weight 0 add nothing", () => {
+    const off = { ...DEFAULT_FEATURE_CONFIG, groupWeights: { ...DEFAULT_FEATURE_CONFIG.groupWeights, lead: 0, sectionLead: 0 } };
+    const names = extractFeatures(issue, off).map((f) => f.name);
+    expect(names.some((n) => n.startsWith("l:") || n.startsWith("sl:"))).toBe(false);
+    expect(names.some((n) => n.startsWith("t:"))).toBe(true);
+  });
+});
+
+describe("train-triage --options", () => {
+  it("merges overrides into the defaults key by key", () => {
+    expect(mergeOptions(undefined)).toEqual(DEFAULT_TRAIN_OPTIONS);
+    const o = mergeOptions('{"l2":1e-4,"features":{"groupWeights":{"lead":0}}}');
+    expect(o.l2).toBe(1e-4);
+    expect(o.nbMix).toBe(DEFAULT_TRAIN_OPTIONS.nbMix);
+    expect(o.features.groupWeights.lead).toBe(0);
+    expect(o.features.groupWeights.title).toBe(DEFAULT_TRAIN_OPTIONS.features.groupWeights.title);
+    expect(o.features.hashBits).toBe(DEFAULT_TRAIN_OPTIONS.features.hashBits);
+    expect(DEFAULT_TRAIN_OPTIONS.features.groupWeights.lead).toBe(1);
   });
 });
 

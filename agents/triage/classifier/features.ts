@@ -20,7 +20,8 @@
  *                            "Report a bug", "Bug", "Feature Request")
  * Optional groups that are off (weight 0) in the shipped model because they did not help in CV
  * (see README): bc: body char n-grams, sp: pairs of structural signals, k: code-block words,
- * e: closing words of the body.
+ * e: closing words of the body, pl: first words of each paragraph, g: template signature x
+ * structural signals; likewise the leadTrigrams / bodyDecay options.
  * Word-ish namespaces are log-count scaled and L2-normalized per group, then hashed into a fixed
  * number of buckets (FNV-1a) so the model artifact stays small.
  */
@@ -43,13 +44,17 @@ export type FeatureConfig = {
   maxBodyTokens: number;
   /** The first N body prose tokens also go into the "lead" group (position-aware words). */
   leadTokens?: number;
+  /** If > 0, body word i counts d / (d + i) instead of 1 (earlier words weigh more). */
+  bodyDecay?: number;
+  /** Add word trigrams to the body part of the lead group. */
+  leadTrigrams?: boolean;
 };
 
-export type FeatureGroup = "title" | "titleChars" | "body" | "bodyChars" | "comment" | "heading" | "struct" | "structPairs" | "code" | "lead" | "tail" | "sectionLead";
+export type FeatureGroup = "title" | "titleChars" | "body" | "bodyChars" | "comment" | "heading" | "struct" | "structPairs" | "code" | "lead" | "tail" | "sectionLead" | "paraLead" | "template";
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   hashBits: 18,
-  groupWeights: { title: 1, titleChars: 0.6, body: 1, bodyChars: 0, comment: 0.4, heading: 0.5, struct: 1, structPairs: 0, code: 0, lead: 1, tail: 0, sectionLead: 1 },
+  groupWeights: { title: 1, titleChars: 0.6, body: 1, bodyChars: 0, comment: 0.4, heading: 0.5, struct: 1, structPairs: 0, code: 0, lead: 1, tail: 0, sectionLead: 1, paraLead: 0, template: 0 },
   bodyBigrams: true,
   maxBodyTokens: 300,
   leadTokens: 12,
@@ -227,10 +232,11 @@ function addCount(map: Map<string, number>, key: string, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
-function addWords(map: Map<string, number>, prefix: string, tokens: string[], bigrams: boolean): void {
+function addWords(map: Map<string, number>, prefix: string, tokens: string[], bigrams: boolean, decay = 0): void {
   for (let i = 0; i < tokens.length; i++) {
-    addCount(map, prefix + tokens[i]);
-    if (bigrams && i + 1 < tokens.length) addCount(map, prefix + tokens[i] + " " + tokens[i + 1]);
+    const by = decay > 0 ? decay / (decay + i) : 1;
+    addCount(map, prefix + tokens[i], by);
+    if (bigrams && i + 1 < tokens.length) addCount(map, prefix + tokens[i] + " " + tokens[i + 1], by);
   }
 }
 
@@ -240,7 +246,7 @@ function pushGroup(out: NamedFeature[], map: Map<string, number>, weight: number
   let norm = 0;
   const vals: [string, number][] = [];
   for (const [k, c] of map) {
-    const v = 1 + Math.log(c);
+    const v = c >= 1 ? 1 + Math.log(c) : c;
     vals.push([k, v]);
     norm += v * v;
   }
@@ -288,7 +294,7 @@ export function extractFeatures(
   const bMap = new Map<string, number>();
   const bTokens = tokenize(parsed.prose);
   if (bTokens.length > config.maxBodyTokens) bTokens.length = config.maxBodyTokens;
-  addWords(bMap, "b:", bTokens, config.bodyBigrams);
+  addWords(bMap, "b:", bTokens, config.bodyBigrams, config.bodyDecay ?? 0);
   pushGroup(out, bMap, gw.body);
 
   // Body char n-grams (within words) of the same prose tokens.
@@ -321,6 +327,7 @@ export function extractFeatures(
     for (let i = 0; i < first.length; i++) {
       addCount(lMap, "l:b " + first[i]);
       if (i + 1 < first.length) addCount(lMap, "l:b " + first[i] + " " + first[i + 1]);
+      if (config.leadTrigrams && i + 2 < first.length) addCount(lMap, "l:b " + first[i] + " " + first[i + 1] + " " + first[i + 2]);
     }
     if (first[0]) lMap.set("l:b1 " + first[0], 1);
     pushGroup(out, lMap, gw.lead);
@@ -353,6 +360,22 @@ export function extractFeatures(
       }
     }
     pushGroup(out, sMap2, gw.sectionLead);
+  }
+
+  // First words of each paragraph.
+  if ((gw.paraLead ?? 0) > 0) {
+    const pMap2 = new Map<string, number>();
+    let n = 0;
+    for (const para of parsed.prose.split(/\n[ \t]*\n/)) {
+      const toks = tokenize(para.length > 200 ? para.slice(0, 200) : para).slice(0, 4);
+      if (toks.length === 0) continue;
+      if (n++ >= 15) break;
+      for (let i = 0; i < toks.length; i++) {
+        addCount(pMap2, "pl:" + toks[i]);
+        if (i + 1 < toks.length) addCount(pMap2, "pl:" + toks[i] + " " + toks[i + 1]);
+      }
+    }
+    pushGroup(out, pMap2, gw.paraLead);
   }
 
   // Template comments.
@@ -406,6 +429,17 @@ export function extractFeatures(
   sSet.add("s:title_len_" + bucketLen(tTokens.length, [3, 6, 10, 16]));
   const sMap = new Map<string, number>();
   const sList = [...sSet].sort();
+
+  // Template signature (first words of the raw body's first non-empty line) and its conjunctions
+  // with the structural signals: the same signal can mean different things under different templates.
+  if ((gw.template ?? 0) > 0) {
+    const firstLine = /\S[^\n]{0,200}/.exec(rawBody.length > 1000 ? rawBody.slice(0, 1000) : rawBody);
+    const sig = firstLine ? tokenize(firstLine[0]).slice(0, 5).join(" ") : "<empty>";
+    const gMap = new Map<string, number>();
+    gMap.set("g:" + sig, 1);
+    for (const x of sList) gMap.set("g:" + sig + "&" + x.slice(2), 1);
+    pushGroup(out, gMap, gw.template);
+  }
   for (const s of sList) sMap.set(s, 1);
   pushGroup(out, sMap, gw.struct);
 
