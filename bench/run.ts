@@ -1,13 +1,14 @@
 // `npm run bench`: one run, one machine, every figure beside a baseline measured in the same run.
 // Processes: this one (load generator), the emulator (bench/emulator-process.ts), the peer
 // (bench/peer.ts, Chat SDK on Node) and wrangler dev + workerd (the Worker under test).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { DatabaseSync } from "node:sqlite";
 import { delimiter, join } from "node:path";
 import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker, type RunningWorker } from "../dev/workerd.ts";
 import { chart } from "./chart.ts";
+import { parseCsvObjects } from "../scripts/csv.ts";
 import { DEV_SLACK } from "../dev/emulator/slack.ts";
 import { signSlack } from "../dev/slack-events.ts";
 import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
@@ -33,12 +34,14 @@ const TURN_RATE = Number(process.env.BENCH_TURN_RATE ?? 25);
 const RECOVERY_TURNS = Number(process.env.BENCH_RECOVERY_TURNS ?? 20);
 const STORAGE_POINTS = [10, 100, 1000];
 const MEMORY_CONVERSATIONS = 10_000;
+const CLASSIFIER_ISSUES = 300;
+const CLASSIFIER_REPEAT = 50;
 /** Longest the memory step spends waking conversations (new Durable Objects cost ~30 ms each here). */
 const MEMORY_FILL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_SECONDS ?? 90);
 
 /** Sections to run (`BENCH_ONLY=ack,turns`); all by default. A partial run writes partial.json. */
 const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
-const runs = (section: "ack" | "turns" | "memory" | "recovery" | "storage") => !ONLY || ONLY.includes(section);
+const runs = (section: "ack" | "turns" | "memory" | "classifier" | "recovery" | "storage") => !ONLY || ONLY.includes(section);
 
 const runStarted = performance.now();
 const results: Record<string, unknown> = {
@@ -300,6 +303,33 @@ try {
     };
     console.log(`  workerd VmRSS: ${fmt(rssIdle / 2 ** 20)} MiB idle, ${fmt(before / 2 ** 20)} MiB after the ack runs, ${fmt(after / 2 ** 20)} MiB after waking ${fillLoad.statuses["202"] ?? 0} more in ${fmt(fillLoad.seconds)} s`);
     console.log(`  ${conversationFiles} conversations exist (one SQLite file each); target ${MEMORY_CONVERSATIONS} ${conversationFiles >= MEMORY_CONVERSATIONS ? "reached" : "NOT reached in the time bound"}   [${elapsed()}]`);
+  }
+  // ---- 5. Classifier inside workerd -----------------------------------------------------------
+  if (runs("classifier")) {
+    console.log(`\n5. Embedded classifier inside workerd: ${CLASSIFIER_ISSUES} issues from the NLBSE'24 training split, each classified ${CLASSIFIER_REPEAT}× per request\n`);
+    const rows = parseCsvObjects(readFileSync(join(ROOT, "../shared/datasets/nlbse24/issues_train.csv"), "utf8"));
+    const step = Math.max(1, Math.floor(rows.length / CLASSIFIER_ISSUES));
+    const perIssue: number[] = [];
+    const timed = async (title: string, body: string, repeat: number) => {
+      const started = performance.now();
+      const response = await fetch(`${worker!.url}/bench/classify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title, body, repeat }),
+      });
+      await response.text();
+      return performance.now() - started;
+    };
+    for (let i = 0; i < rows.length && perIssue.length < CLASSIFIER_ISSUES; i += step) {
+      const { title = "", body = "" } = rows[i]!;
+      await timed(title, body, 1); // the request path warm for this body size
+      const empty = Math.min(await timed(title, body, 0), await timed(title, body, 0));
+      const full = Math.min(await timed(title, body, CLASSIFIER_REPEAT), await timed(title, body, CLASSIFIER_REPEAT));
+      perIssue.push(Math.max(0, full - empty) / CLASSIFIER_REPEAT);
+    }
+    perIssue.sort((a, b) => a - b);
+    results.classifier = { issues: perIssue.length, repeat: CLASSIFIER_REPEAT, medianMs: percentile(perIssue, 0.5), p99Ms: percentile(perIssue, 0.99) };
+    console.log(`  per issue: median ${fmt(percentile(perIssue, 0.5), 3)} ms, p99 ${fmt(percentile(perIssue, 0.99), 3)} ms (target: median ≤ 1 ms)   [${elapsed()}]`);
   }
   worker.kill("SIGKILL");
   await worker.exited;
