@@ -39,8 +39,6 @@ type InboxRow = { seq: number; dedupe_id: string; event: string; attempts: numbe
 
 /** Turns whose journals stay for inspection; older journals are compacted away. */
 const JOURNALS_KEPT = 5;
-/** How soon an accepted event whose turn never started is picked up after a crash or restart. */
-const WAKE_BACKSTOP_SECONDS = 1;
 /**
  * Settled inbox rows kept (as dedupe ids only) to recognise redeliveries. Platforms redeliver
  * within minutes (Slack's last retry comes after 5 min, Linear's after 6 h), and a conversation
@@ -134,9 +132,8 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       .one().seq;
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
     // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
-    // The drain starts now; this alarm is the backstop that wakes the object if it is evicted
-    // or killed before the turn's fiber exists. One per conversation while it is busy (same
-    // callback and payload), not one per event.
+    // The drain starts now; the alarm behind this schedule wakes the object if it is evicted or
+    // killed before the turn's fiber exists.
     await this.schedule(0, "wake", undefined, { idempotent: true });
     this.ctx.waitUntil(this.drain());
     return { status: "accepted", seq };
