@@ -47,6 +47,8 @@ const JOURNALS_KEPT = 5;
 const SETTLED_KEPT = 100;
 /** Compaction runs on every COMPACT_EVERY-th turn; storage stays bounded between runs. */
 const COMPACT_EVERY = 10;
+/** The fiber that runs a conversation's turns; recovery re-runs the turn it was in. */
+const DRAIN_FIBER = "drain";
 
 class TurnCancelled extends Error {
   override name = "TurnCancelled";
@@ -88,12 +90,14 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   };
 
   override initialState: ConversationState = { inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
-  private draining: Promise<void> | null = null;
+  /** True while the drain fiber's loop runs: an accepted event needs nothing more to be reached. */
+  private draining = false;
   /** The running and the last turn, for `snapshot()`; persisted only when sent to a viewer. */
   private view: Pick<ConversationState, "current" | "last"> | undefined;
+  /** Whether the bot has replied here: read once, then kept (only this object writes it). */
+  private hasParticipated: boolean | undefined;
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
-  private turnStarts: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,16 +109,16 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   async accept(input: unknown): Promise<AcceptOutcome> {
     const event = NormalizedEvent.parse(input);
     const sql = this.ctx.storage.sql;
-    for (const id of [event.dedupeId, ...event.aliases]) {
-      const seen = sql
-        .exec<{ seq: number }>(
-          "SELECT seq FROM sb_inbox WHERE dedupe_id = ? UNION ALL SELECT seq FROM sb_alias WHERE alias = ? LIMIT 1",
-          id,
-          id,
-        )
-        .toArray()[0];
-      if (seen) return { status: "duplicate", seq: seen.seq };
-    }
+    const ids = [event.dedupeId, ...event.aliases];
+    const marks = ids.map(() => "?").join(", ");
+    const seen = sql
+      .exec<{ seq: number }>(
+        `SELECT seq FROM sb_inbox WHERE dedupe_id IN (${marks}) UNION ALL SELECT seq FROM sb_alias WHERE alias IN (${marks}) LIMIT 1`,
+        ...ids,
+        ...ids,
+      )
+      .toArray()[0];
+    if (seen) return { status: "duplicate", seq: seen.seq };
     if (!event.addressedToBot && !this.participated()) {
       return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
     }
@@ -132,10 +136,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       .one().seq;
     for (const alias of event.aliases) sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
     // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
-    // The drain starts now; the alarm behind this schedule wakes the object if it is evicted or
-    // killed before the turn's fiber exists.
-    await this.schedule(0, "wake", undefined, { idempotent: true });
-    this.ctx.waitUntil(this.drain());
+    this.drain();
     return { status: "accepted", seq };
   }
 
@@ -164,58 +165,56 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     return { status: "accepted", seq };
   }
 
-  /**
-   * The scheduled wake-up: starts draining and returns at once. Running the turns inside the
-   * alarm would hold the alarm for the whole turn, and with it the fiber's keep-alive beats that
-   * bring the conversation back quickly after a crash or a restart.
-   */
+  /** The scheduled wake-up, after a crash or for a retry: drains the inbox. */
   async wake(): Promise<void> {
-    const draining = this.drain();
-    this.ctx.waitUntil(draining);
-    // Returning lets the SDK delete this schedule row. Wait until a turn's fiber exists (it
-    // brings the conversation back after a crash) or there is nothing left to run, so there is
-    // no moment when a pending event has neither.
-    await Promise.race([draining, this.turnRunning()]);
+    this.drain();
   }
 
-  /** Resolves once a turn is running inside its fiber (at once if one is). */
-  private turnRunning(): Promise<void> {
-    if (this.running) return Promise.resolve();
-    if (!this.turnStarts) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.turnStarts = { promise, resolve };
-    }
-    return this.turnStarts.promise;
-  }
-
-  /** Runs pending turns in order until the inbox is empty or a turn must wait for a retry. */
-  async drain(): Promise<void> {
-    this.draining ??= this.drainInbox().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
+  /**
+   * Runs pending turns in order, in one fiber that lives while the inbox has pending events.
+   *
+   * Every acknowledged event is covered by that fiber: an event accepted while it runs is
+   * reached by its loop, and otherwise this call registers a new one. `runFiber` writes its
+   * `cf_agents_runs` row before its first await, so the row commits in the same write as the
+   * event, before the ack; after a crash its recovery (onFiberRecovered) wakes the conversation.
+   * That saves a scheduled wake-up and an alarm run per event. test/conversation.test.ts checks
+   * the row is there when accept() returns.
+   */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.ctx.waitUntil(
+      this.runFiber(DRAIN_FIBER, () => this.drainInbox()).catch((error: unknown) => {
+        log("turn.drain_failed", { conversationKey: this.name, error: error instanceof Error ? error.message : String(error) });
+      }),
+    );
   }
 
   override async onFiberRecovered(ctx: FiberRecoveryContext): Promise<void> {
-    if (!ctx.name.startsWith("turn:")) return;
+    if (ctx.name !== DRAIN_FIBER) return;
     log("turn.recovered", { conversationKey: this.name, fiber: ctx.name });
     // Never run the turn from inside recovery: re-queue it and return.
     await this.schedule(0, "wake", undefined, { idempotent: true });
   }
 
   private async drainInbox(): Promise<void> {
-    for (;;) {
-      const row = this.ctx.storage.sql
-        .exec<InboxRow>(
-          "SELECT seq, dedupe_id, event, attempts FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
-        )
-        .toArray()[0];
-      if (!row) return;
-      const next = await this.runFiber(`turn:${row.seq}`, () => this.turn(row)).finally(() => {
-        this.running = null;
-      });
-      if (next === "wait") return;
+    try {
+      for (;;) {
+        const row = this.ctx.storage.sql
+          .exec<InboxRow>(
+            "SELECT seq, dedupe_id, event, attempts FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
+          )
+          .toArray()[0];
+        if (!row) return;
+        const next = await this.turn(row).finally(() => {
+          this.running = null;
+        });
+        if (next === "wait") return;
+      }
+    } finally {
+      // In the same synchronous step as the query that found the inbox empty: an event accepted
+      // from here on starts a new fiber instead of waiting for this one.
+      this.draining = false;
     }
   }
 
@@ -235,8 +234,6 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
     let outbound: Outbound | undefined;
     const controller = new AbortController();
     this.running = { seq: row.seq, controller };
-    this.turnStarts?.resolve();
-    this.turnStarts = null;
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
     try {
       const channel = channels.find((candidate) => candidate.name === event.channel);
@@ -258,7 +255,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
         prompt,
         tools,
         outbound,
-        journal: this.journal(row.seq),
+        journal: this.journal(row.seq, attempt),
         signal: controller.signal,
         turnKey: event.dedupeId,
         maxSteps: triage.maxSteps,
@@ -308,7 +305,7 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       }
       const delaySeconds = 2 ** attempt;
       log("turn.retry", { ...context, error: message, delaySeconds });
-      // Its own payload: an idempotent schedule would fold into the drain job running right now.
+      // Its own payload: an idempotent wake-up left by recovery must not absorb this one.
       await this.schedule(delaySeconds, "wake", { retry: row.seq, attempt });
       this.publish({ current: null });
       return "wait";
@@ -339,21 +336,29 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       error ?? null,
       seq,
     );
-    // Compaction, every COMPACT_EVERY turns (three statements each time): recent journals stay
-    // for inspection, and enough dedupe ids for the platforms' redeliveries.
+    // Compaction, every COMPACT_EVERY turns (four statements each time): recent journals stay
+    // for inspection, enough dedupe ids for the platforms' redeliveries, and the history the
+    // model is shown.
     if (seq % COMPACT_EVERY !== 0) return;
     sql.exec("DELETE FROM sb_journal WHERE seq <= ?", seq - JOURNALS_KEPT);
     sql.exec("DELETE FROM sb_inbox WHERE status != 'pending' AND seq <= ?", seq - SETTLED_KEPT);
     sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - SETTLED_KEPT);
+    sql.exec("DELETE FROM sb_history WHERE id <= (SELECT MAX(id) FROM sb_history) - ?", triage.historyLimit);
   }
 
   private participated(): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM sb_meta WHERE key = 'participated'").toArray().length > 0;
+    this.hasParticipated ??=
+      this.ctx.storage.sql.exec("SELECT 1 FROM sb_meta WHERE key = 'participated'").toArray().length > 0;
+    return this.hasParticipated;
   }
 
+  /** The last `historyLimit` messages, oldest first (compaction deletes older ones now and then). */
   private history(): LanguageModelV4Message[] {
     return this.ctx.storage.sql
-      .exec<{ role: "user" | "assistant"; content: string }>("SELECT role, content FROM sb_history ORDER BY id")
+      .exec<{ role: "user" | "assistant"; content: string }>(
+        "SELECT role, content FROM (SELECT id, role, content FROM sb_history ORDER BY id DESC LIMIT ?) ORDER BY id",
+        triage.historyLimit,
+      )
       .toArray()
       .map(({ role, content }) => ({ role, content: [{ type: "text", text: content }] }));
   }
@@ -361,28 +366,31 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   private remember(prompt: LanguageModelV4Message, reply: string): void {
     const sql = this.ctx.storage.sql;
     const text = prompt.role === "user" ? prompt.content.map((part) => (part.type === "text" ? part.text : "")).join("") : "";
-    sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?)", text);
-    if (reply) {
-      sql.exec("INSERT INTO sb_history (role, content) VALUES ('assistant', ?)", reply);
-      sql.exec("INSERT OR REPLACE INTO sb_meta (key, value) VALUES ('participated', '1')");
+    if (!reply) {
+      sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?)", text);
+      return;
     }
-    sql.exec(
-      "DELETE FROM sb_history WHERE id NOT IN (SELECT id FROM sb_history ORDER BY id DESC LIMIT ?)",
-      triage.historyLimit,
-    );
+    sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?), ('assistant', ?)", text, reply);
+    if (!this.participated()) {
+      sql.exec("INSERT INTO sb_meta (key, value) VALUES ('participated', '1')");
+      this.hasParticipated = true;
+    }
   }
 
-  private journal(seq: number): Journal {
+  private journal(seq: number, attempt: number): Journal {
     const sql = this.ctx.storage.sql;
-    // One query for the whole turn: only a re-run finds entries, and nothing else writes them.
+    // Only a re-run finds entries (the attempt is counted before any step is written), and
+    // nothing else writes them: one query for the whole turn, none on the first attempt.
     const recorded = new Map(
-      sql
-        .exec<{ step: number; kind: StepKind; name: string; output: string | null }>(
-          "SELECT step, kind, name, output FROM sb_journal WHERE seq = ?",
-          seq,
-        )
-        .toArray()
-        .map((row) => [row.step, row] as const),
+      attempt === 1
+        ? []
+        : sql
+            .exec<{ step: number; kind: StepKind; name: string; output: string | null }>(
+              "SELECT step, kind, name, output FROM sb_journal WHERE seq = ?",
+              seq,
+            )
+            .toArray()
+            .map((row) => [row.step, row] as const),
     );
     return {
       read(step: number): JournalEntry | undefined {
@@ -393,8 +401,15 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
       begin(step, kind, name) {
         sql.exec("INSERT INTO sb_journal (seq, step, kind, name) VALUES (?, ?, ?, ?)", seq, step, kind, name);
       },
-      finish(step, output) {
-        sql.exec("UPDATE sb_journal SET output = ? WHERE seq = ? AND step = ?", JSON.stringify(output), seq, step);
+      finish(step, kind, name, output) {
+        sql.exec(
+          "INSERT INTO sb_journal (seq, step, kind, name, output) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq, step) DO UPDATE SET output = excluded.output",
+          seq,
+          step,
+          kind,
+          name,
+          JSON.stringify(output),
+        );
       },
     };
   }

@@ -16,8 +16,10 @@ export interface JournalEntry {
  */
 export interface Journal {
   read(step: number): JournalEntry | undefined;
+  /** Marks a step with an outside effect as started: a re-run must look for the effect first. */
   begin(step: number, kind: StepKind, name: string): void;
-  finish(step: number, output: JSONValue): void;
+  /** Records the step's output, whether or not it was begun. */
+  finish(step: number, kind: StepKind, name: string, output: JSONValue): void;
 }
 
 /** A journal in memory, for harness tests and one-off runs. */
@@ -32,9 +34,7 @@ export class MemoryJournal implements Journal {
     this.entries.set(step, { step, kind, name });
   }
 
-  finish(step: number, output: JSONValue): void {
-    const entry = this.entries.get(step);
-    if (!entry) throw new Error(`journal: step ${step} finished before it began`);
-    this.entries.set(step, { ...entry, output });
+  finish(step: number, kind: StepKind, name: string, output: JSONValue): void {
+    this.entries.set(step, { step, kind, name, output });
   }
 }

@@ -74,12 +74,14 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
       onStep?.({ step: current, kind, name, replayed: true, externalMs: 0 });
       return entry.output as T;
     }
-    if (!entry) journal.begin(current, kind, name);
+    // A model call has no effect outside the turn: re-running one is only a cost, so it is
+    // recorded once, when it returns. Tools and the reply are marked before they run.
+    if (!entry && kind !== "model") journal.begin(current, kind, name);
     input.signal?.throwIfAborted();
     const started = performance.now();
     const output = await run({ idempotencyKey: `${input.turnKey}:${current}`, replay: entry !== undefined });
     const externalMs = performance.now() - started;
-    journal.finish(current, output);
+    journal.finish(current, kind, name, output);
     onStep?.({ step: current, kind, name, replayed: false, externalMs });
     return output;
   }
