@@ -69,3 +69,17 @@ export function residentBytes(pid: number): number {
     return Number.NaN;
   }
 }
+
+/**
+ * Holds every turn's first Slack call (`reactions.add`) for `ms`, for the next `count` calls: the
+ * turns wait on I/O instead of competing with the accepts for workerd's one JavaScript thread.
+ * Held calls proceed when their time is up.
+ */
+export async function parkTurns(emulatorUrl: string, ms: number, count: number): Promise<void> {
+  const response = await fetch(`${emulatorUrl}/_emulator/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ platform: "slack", method: "POST", pathPattern: "reactions\\.add", kind: "timeout", delayMs: ms, times: count }),
+  });
+  if (!response.ok) throw new Error(`the emulator refused the fault: ${response.status}`);
+}

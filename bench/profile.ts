@@ -11,7 +11,7 @@ import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker } from "../dev/workerd.ts";
 import { prepareMentions } from "./events.ts";
 import { closedLoop } from "./load.ts";
-import { startNodeChild } from "./processes.ts";
+import { parkTurns, startNodeChild } from "./processes.ts";
 import type WebSocketClient from "ws";
 
 // Node's built-in WebSocket sends no Origin, which wrangler's inspector refuses; `ws` can. Loaded
@@ -23,6 +23,8 @@ process.env.PATH = `${join(ROOT, "node_modules/.bin")}${delimiter}${process.env.
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const CONVERSATIONS = Number(process.env.PROFILE_CONVERSATIONS ?? 100);
 const TOP = Number(process.env.PROFILE_TOP ?? 35);
+/** PROFILE_PARKED=1: the durable accept alone, every turn held on its first Slack call. */
+const PARKED = process.env.PROFILE_PARKED === "1";
 
 interface ProfileNode {
   id: number;
@@ -87,9 +89,10 @@ try {
   await session.send("Profiler.setSamplingInterval", { interval: 500 });
   await session.send("Profiler.start");
   let j = 0;
+  if (PARKED) await parkTurns(emulator.url, SECONDS * 1000 + 5000, events.length);
   const load = await closedLoop(worker.url, () => events[j++], 32, SECONDS);
   // Let the accepted turns finish inside the profile too: their cost is part of every event.
-  await new Promise((resolve) => setTimeout(resolve, Number(process.env.PROFILE_TAIL_MS ?? 5000)));
+  if (!PARKED) await new Promise((resolve) => setTimeout(resolve, Number(process.env.PROFILE_TAIL_MS ?? 5000)));
   const { profile } = await session.send<{ profile: Profile }>("Profiler.stop");
   session.close();
 

@@ -13,7 +13,7 @@ import { DEV_SLACK } from "../dev/emulator/slack.ts";
 import { signSlack } from "../dev/slack-events.ts";
 import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
 import { closedLoop, openLoop, wallNow, type LoadResult, type PreparedRequest } from "./load.ts";
-import { processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
+import { parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
 import type { RecordedReply } from "./emulator-process.ts";
 
 // wrangler's launcher needs Node ≥ 22: put the project's node first, as `npm run` does.
@@ -156,14 +156,7 @@ try {
         let parked: { result: LoadResult; drain: Awaited<ReturnType<typeof drain>> } | undefined;
         if (PARKED_POINTS.includes(label)) {
           const events = await mentions(count, conversations, "SB");
-          await emulatorControl("POST", "/faults", {
-            platform: "slack",
-            method: "POST",
-            pathPattern: "reactions\\.add",
-            kind: "timeout",
-            delayMs: seconds * 1000 + 2000,
-            times: count,
-          });
+          await parkTurns(emulator.url, seconds * 1000 + 2000, count);
           const result = await run(worker.url, events);
           await emulatorControl("DELETE", "/faults"); // held calls still proceed when their time is up
           oursExpected += result.ok;
