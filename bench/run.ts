@@ -36,8 +36,12 @@ const STORAGE_POINTS = [10, 100, 1000];
 const MEMORY_CONVERSATIONS = 10_000;
 const CLASSIFIER_ISSUES = 300;
 const CLASSIFIER_REPEAT = 50;
-/** Longest the memory step spends waking conversations (new Durable Objects cost ~30 ms each here). */
-const MEMORY_FILL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_SECONDS ?? 90);
+/**
+ * The memory step wakes conversations until 10,000 exist or the run reaches this many seconds
+ * (a new Durable Object costs ~25 ms here); the steps after it take about 70 s, so the whole run
+ * stays under 10 minutes.
+ */
+const MEMORY_FILL_UNTIL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_UNTIL ?? 480);
 
 /** Sections to run (`BENCH_ONLY=ack,turns`); all by default. A partial run writes partial.json. */
 const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
@@ -99,6 +103,22 @@ async function emulatorControl(method: string, path: string, body?: unknown) {
   });
   return response.json() as Promise<unknown>;
 }
+/** The Worker's `ingress.error` log lines (each answered 503 with retry-after), counted by message. */
+function ingressErrors(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of output.split("\n")) {
+    const at = line.indexOf('{"msg":"ingress.error"');
+    if (at < 0) continue;
+    let error: string;
+    try {
+      error = (JSON.parse(line.slice(at)) as { error: string }).error;
+    } catch {
+      error = line.slice(at, at + 300);
+    }
+    counts[error] = (counts[error] ?? 0) + 1;
+  }
+  return counts;
+}
 function workerdRss(w: RunningWorker): number {
   // wrangler and workerd share a process group; the largest workerd is the runtime serving the Worker.
   return Math.max(...processesInGroup(w.process.pid!, "workerd").map(residentBytes));
@@ -145,7 +165,9 @@ try {
             ? closedLoop(url, list(requests), SATURATION_CONNECTIONS, seconds)
             : openLoop(url, list(requests) as () => PreparedRequest, rate, seconds);
         const ceiling = await run(worker.url, ceilingOf(ours));
+        const logFrom = worker.output().length;
         const oursResult = await run(worker.url, ours);
+        const oursErrors = ingressErrors(worker.output().slice(logFrom));
         oursExpected += oursResult.ok;
         const oursDrain = await drain("SB", oursExpected);
         oursExpected -= oursDrain.missing; // not counted again against the next point
@@ -175,6 +197,7 @@ try {
           ours: oursResult,
           peer: peerResult,
           oursDrain,
+          oursErrors,
           peerDrain,
           oursOverCeiling: oursResult.throughput / ceiling.throughput,
           oursOverPeer: oursResult.throughput / peerResult.throughput,
@@ -188,6 +211,7 @@ try {
         console.log(` @${label}${rate === "saturation" ? "" : " ev/s"} for ${fmt(seconds)} s`);
         console.log(row("ceiling", ceiling));
         console.log(row("ours", oursResult) + `   replies drained in ${fmt(oursDrain.ms / 1000)} s${oursDrain.missing ? `, ${oursDrain.missing} still missing` : ""}`);
+        for (const [error, count] of Object.entries(oursErrors)) console.log(`    ${count} × ingress.error: ${error}`);
         if (parked) {
           console.log(row("ours, turns parked", parked.result) + `   replies drained in ${fmt(parked.drain.ms / 1000)} s${parked.drain.missing ? `, ${parked.drain.missing} still missing` : ""}`);
         }
@@ -278,12 +302,15 @@ try {
       const body = event.body.replace(`<@${DEV_SLACK.botUserId}> `, "").replace('"type":"app_mention"', '"type":"message"');
       top.push({ ...event, body, headers: { ...event.headers, ...(await signSlack(body, signingSecret)) } });
     }
+    // Every conversation ever woken has its own SQLite file; the runtime may have evicted some from memory.
+    const conversationCount = () =>
+      readdirSync(join(ackDir, "v3", "do"), { recursive: true }).filter((f) => String(f).includes("ConversationAgent") && String(f).endsWith(".sqlite")).length;
     const before = workerdRss(worker);
-    const fillLoad = await closedLoop(worker.url, list(top), 16, MEMORY_FILL_SECONDS);
+    const fillSeconds = Math.max(30, MEMORY_FILL_UNTIL_SECONDS - (performance.now() - runStarted) / 1000);
+    const fillLoad = await closedLoop(worker.url, list(top.slice(0, Math.max(0, MEMORY_CONVERSATIONS - conversationCount()))), 16, fillSeconds);
     await sleep(2000);
     const after = workerdRss(worker);
-    // Every conversation ever woken has its own SQLite file; the runtime may have evicted some from memory.
-    const conversationFiles = readdirSync(join(ackDir, "v3", "do"), { recursive: true }).filter((f) => String(f).includes("ConversationAgent") && String(f).endsWith(".sqlite")).length;
+    const conversationFiles = conversationCount();
     results.memory = {
       idleBytes: rssIdle,
       afterAckRunsBytes: before,
