@@ -1,13 +1,11 @@
 // Builds Discord interactions exactly as Discord sends them: real payload shape, real Ed25519
 // signature over timestamp + body. Runtime-agnostic: used by the playground in Node and by
 // tests inside workerd.
+import { hexToBytes, toHex } from "../src/crypto.ts";
 
 const PKCS8_ED25519_PREFIX = "302e020100300506032b657004220420";
 const DISCORD_EPOCH = 1_420_070_400_000n;
 let counter = 0;
-
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!, (byte) => Number.parseInt(byte, 16));
-const toHex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A fresh snowflake, minted `agoMs` in the past. */
 export function snowflake(agoMs = 0): string {
@@ -16,7 +14,7 @@ export function snowflake(agoMs = 0): string {
 
 /** The application's signing key from its 32-byte Ed25519 seed (hex). */
 export async function importSeed(seedHex: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("pkcs8", fromHex(PKCS8_ED25519_PREFIX + seedHex), { name: "Ed25519" }, false, ["sign"]);
+  return crypto.subtle.importKey("pkcs8", hexToBytes(PKCS8_ED25519_PREFIX + seedHex), { name: "Ed25519" }, false, ["sign"]);
 }
 
 /** Discord's headers for `body`: Ed25519 over timestamp + body. */

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { toHex } from "../../src/crypto.ts";
 import { DiscordConfig } from "./config.ts";
 import type { GatewayStatus } from "./gateway-object.ts";
 
@@ -8,7 +9,7 @@ import type { GatewayStatus } from "./gateway-object.ts";
  *   printf 'switchboard-gateway:%s' "$DISCORD_BOT_TOKEN" | sha256sum | cut -d' ' -f1
  */
 export async function gatewayAdminToken(botToken: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`switchboard-gateway:${botToken}`)));
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`switchboard-gateway:${botToken}`)));
 }
 
 /** The bot's one Gateway object, named by its application id. */
@@ -60,6 +61,3 @@ async function sameDigest(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-function hex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}

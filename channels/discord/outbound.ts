@@ -2,6 +2,7 @@ import { DiscordAPIError, type REST } from "@discordjs/rest";
 import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
 import { partKey } from "../../src/delivery.ts";
+import { toHex } from "../../src/crypto.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { log } from "../../src/log.ts";
@@ -25,7 +26,7 @@ type DiscordTarget = Extract<ReplyTo, { channel: "discord" }>;
  */
 export async function nonceFor(key: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, 25);
+  return toHex(digest).slice(0, 25);
 }
 
 /**

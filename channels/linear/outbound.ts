@@ -1,5 +1,6 @@
 import { AgentSession_ActivitiesQuery, Issue_CommentsQuery } from "@linear/sdk";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import { toHex } from "../../src/crypto.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { log } from "../../src/log.ts";
 import { linearApi, type LinearApi } from "./client.ts";
@@ -22,7 +23,7 @@ export async function idFor(key: string): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`switchboard:${key}`)));
   hash[6] = (hash[6]! & 0x0f) | 0x40;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = [...hash.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = toHex(hash.slice(0, 16));
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

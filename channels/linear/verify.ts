@@ -1,4 +1,5 @@
 import type { InboundRequest, Verdict } from "../../src/channel.ts";
+import { hexToBytes, hmacSha256Key, toHex } from "../../src/crypto.ts";
 
 const SIGNATURE = /^[0-9a-f]{64}$/i;
 /** Linear's own client rejects webhooks whose signed `webhookTimestamp` is more than a minute off. */
@@ -13,7 +14,7 @@ export async function verifyLinearSignature(request: InboundRequest, secret: str
   const signature = request.headers.get("linear-signature")?.trim();
   if (!signature) return { ok: false, reason: "missing-signature" };
   if (!SIGNATURE.test(signature)) return { ok: false, reason: "malformed-signature" };
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const key = await hmacSha256Key(secret, "verify");
   const valid = await crypto.subtle.verify("HMAC", key, hexToBytes(signature), request.body);
   if (!valid) return { ok: false, reason: "bad-signature" };
 
@@ -26,10 +27,8 @@ export async function verifyLinearSignature(request: InboundRequest, secret: str
 
 /** Signs `body` as Linear does (for tests and the dev sender). */
 export async function linearSignature(secret: string, body: string | Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.sign("HMAC", await hmacSha256Key(secret, "sign"), bytes));
 }
 
 function webhookTimestamp(text: string): number | null {
@@ -39,10 +38,4 @@ function webhookTimestamp(text: string): number | null {
   } catch {
     return null;
   }
-}
-
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
 }

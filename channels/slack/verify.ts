@@ -1,4 +1,5 @@
 import type { InboundRequest, Verdict } from "../../src/channel.ts";
+import { hexToBytes, hmacSha256Key, toHex } from "../../src/crypto.ts";
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^\d{1,12}$/;
@@ -21,20 +22,16 @@ export async function verifySlackSignature(request: InboundRequest, secret: stri
   const skew = Math.floor(request.now / 1000) - Number(timestamp);
   if (skew > TOLERANCE_SECONDS) return { ok: false, reason: "stale-timestamp" };
   if (skew < -TOLERANCE_SECONDS) return { ok: false, reason: "future-timestamp" };
-  const key = await hmacKey(secret, "verify");
-  const valid = await crypto.subtle.verify("HMAC", key, hexBytes(signature.slice(3)), signedBytes(timestamp, request.body));
+  const key = await hmacSha256Key(secret, "verify");
+  const valid = await crypto.subtle.verify("HMAC", key, hexToBytes(signature.slice(3)), signedBytes(timestamp, request.body));
   return valid ? { ok: true } : { ok: false, reason: "bad-signature" };
 }
 
 /** The `X-Slack-Signature` value Slack would send for `body` at `timestamp` (tests, dev tools). */
 export async function slackSignature(secret: string, timestamp: string | number, body: string | Uint8Array): Promise<string> {
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), signedBytes(String(timestamp), bytes));
-  return `v0=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  const mac = await crypto.subtle.sign("HMAC", await hmacSha256Key(secret, "sign"), signedBytes(String(timestamp), bytes));
+  return `v0=${toHex(mac)}`;
 }
 
 /** `v0:{timestamp}:` followed by the exact body bytes (never re-encoded text). */
@@ -43,11 +40,5 @@ function signedBytes(timestamp: string, body: Uint8Array): Uint8Array<ArrayBuffe
   const out = new Uint8Array(prefix.length + body.length);
   out.set(prefix);
   out.set(body, prefix.length);
-  return out;
-}
-
-function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
