@@ -183,8 +183,16 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   drain(): void {
     if (this.draining) return;
     this.draining = true;
+    let entered = false;
+    const run = this.runFiber(DRAIN_FIBER, () => {
+      entered = true;
+      return this.drainInbox();
+    });
     this.ctx.waitUntil(
-      this.runFiber(DRAIN_FIBER, () => this.drainInbox()).catch((error: unknown) => {
+      run.catch((error: unknown) => {
+        // A fiber that failed before its loop ran leaves nobody draining; a loop that ran has
+        // already said so itself, and a newer fiber may be draining by now.
+        if (!entered) this.draining = false;
         log("turn.drain_failed", { conversationKey: this.name, error: error instanceof Error ? error.message : String(error) });
       }),
     );
