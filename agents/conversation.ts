@@ -199,7 +199,9 @@ export class ConversationAgent extends Agent<Env, ConversationState> {
   }
 
   override async onFiberRecovered(ctx: FiberRecoveryContext): Promise<void> {
-    if (ctx.name !== DRAIN_FIBER) return;
+    // `turn:<seq>` is what earlier versions named their per-turn fibers: a conversation that was
+    // interrupted under one of them is recovered the same way after an upgrade.
+    if (ctx.name !== DRAIN_FIBER && !ctx.name.startsWith("turn:")) return;
     log("turn.recovered", { conversationKey: this.name, fiber: ctx.name });
     // Never run the turn from inside recovery: re-queue it and return.
     await this.schedule(0, "wake", undefined, { idempotent: true });

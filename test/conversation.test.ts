@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationAgent } from "../agents/conversation.ts";
-import type { NormalizedEventInput } from "../src/event.ts";
+import { NormalizedEvent, type NormalizedEventInput } from "../src/event.ts";
 import { conversation, settled } from "./support/agents.ts";
 import { injectFault, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { CLEAR_BUG, uniqueRepo } from "./support/github.ts";
@@ -102,5 +102,29 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     });
     expect(state.turns).toEqual({ done: 3, failed: 0 });
     expect((await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201)).toHaveLength(3);
+  });
+
+  it("after an upgrade, a turn interrupted under an earlier version's per-turn fiber (turn:<seq>) is recovered", async () => {
+    const { owner, repo } = uniqueRepo("legacy-fiber");
+    const { conversationKey, opened } = issueEvents(owner, repo);
+    const agent = await conversation(conversationKey);
+    // What the process left behind: the event pending, and the fiber it died in.
+    await runInDurableObject(agent, (_instance: ConversationAgent, state) => {
+      const sql = state.storage.sql;
+      sql.exec(
+        "INSERT INTO sb_inbox (dedupe_id, event, received_at) VALUES (?, ?, ?)",
+        opened.dedupeId,
+        JSON.stringify(NormalizedEvent.parse(opened)),
+        Date.now(),
+      );
+      sql.exec("INSERT INTO cf_agents_runs (id, name, snapshot, created_at) VALUES ('legacy', 'turn:1', NULL, ?)", Date.now());
+    });
+    await abortAllDurableObjects();
+
+    // Any call starts the object again, and its start looks for interrupted fibers.
+    expect(await (await conversation(conversationKey)).accept(opened)).toMatchObject({ status: "duplicate", seq: 1 });
+    const state = await settled(conversationKey);
+    expect(state.last).toMatchObject({ seq: 1, status: "done" });
+    expect((await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201)).toHaveLength(1);
   });
 });
