@@ -41,6 +41,10 @@ async function wakeSources(key: string) {
   }));
 }
 
+async function postedComments(repo: string) {
+  return (await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201);
+}
+
 /** Holds the turn's first GitHub call in `repo`, so its fiber is still running while the test looks. */
 function holdFirstCall(owner: string, repo: string, then: "proceed" | "gateway-timeout" = "proceed") {
   return injectFault({ platform: "github", pathPattern: `/repos/${owner}/${repo}/`, kind: "timeout", delayMs: 1500, then });
@@ -81,7 +85,7 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
       [2, "done"],
       [1, "done"],
     ]);
-    expect((await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201)).toHaveLength(3);
+    expect(await postedComments(repo)).toHaveLength(3);
     expect(await wakeSources(conversationKey)).toEqual({ fibers: [], schedules: 0 });
   });
 
@@ -101,7 +105,7 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
       return current.turns.done === 3 ? current : null;
     });
     expect(state.turns).toEqual({ done: 3, failed: 0 });
-    expect((await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201)).toHaveLength(3);
+    expect(await postedComments(repo)).toHaveLength(3);
   });
 
   it("after an upgrade, a turn interrupted under an earlier version's per-turn fiber (turn:<seq>) is recovered", async () => {
@@ -125,6 +129,6 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     expect(await (await conversation(conversationKey)).accept(opened)).toMatchObject({ status: "duplicate", seq: 1 });
     const state = await settled(conversationKey);
     expect(state.last).toMatchObject({ seq: 1, status: "done" });
-    expect((await recordedCalls("github", `/${repo}/`)).filter((call) => isCommentPost(call) && call.status === 201)).toHaveLength(1);
+    expect(await postedComments(repo)).toHaveLength(1);
   });
 });
