@@ -8,7 +8,7 @@ import { delimiter, join } from "node:path";
 import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker, type RunningWorker } from "../dev/workerd.ts";
 import { chart } from "./chart.ts";
-import { parseCsvObjects } from "../scripts/csv.ts";
+import { parseCsvObjects, TRAINING_CSV } from "../scripts/csv.ts";
 import { DEV_SLACK } from "../dev/emulator/slack.ts";
 import { signSlack } from "../dev/slack-events.ts";
 import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
@@ -327,7 +327,7 @@ try {
   // ---- 5. Classifier inside workerd -----------------------------------------------------------
   if (runs("classifier")) {
     console.log(`\n5. Embedded classifier inside workerd: ${CLASSIFIER_ISSUES} issues from the NLBSE'24 training split, each classified ${CLASSIFIER_REPEAT}× per request\n`);
-    const rows = parseCsvObjects(readFileSync(join(ROOT, "../shared/datasets/nlbse24/issues_train.csv"), "utf8"));
+    const rows = parseCsvObjects(readFileSync(TRAINING_CSV, "utf8"));
     const step = Math.max(1, Math.floor(rows.length / CLASSIFIER_ISSUES));
     const perIssue: number[] = [];
     const timed = async (title: string, body: string, repeat: number) => {

@@ -2,6 +2,7 @@
  * Tiny RFC 4180 CSV parser/writer (quoted fields, "" escapes, multi-line fields,
  * CRLF or LF line endings). No dependencies; shared by train-triage and eval-triage.
  */
+import { fileURLToPath } from "node:url";
 
 /** Parse CSV text into rows of string cells. */
 export function parseCsv(text: string): string[][] {
@@ -89,3 +90,6 @@ function quote(cell: string): string {
 export function toCsv(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map(quote).join(",")).join("\n") + "\n";
 }
+
+/** The NLBSE'24 training split the embedded triage classifier is trained and cross-validated on. */
+export const TRAINING_CSV = fileURLToPath(new URL("../agents/triage/classifier/data/issues_train.csv", import.meta.url));

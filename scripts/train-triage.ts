@@ -16,7 +16,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCsvObjects } from "./csv.ts";
+import { parseCsvObjects, TRAINING_CSV } from "./csv.ts";
 import {
   confidenceAt,
   crossValidate,
@@ -73,7 +73,7 @@ export function mergeOptions(json: string | undefined): TrainOptions {
 }
 
 function main(): void {
-  const csvPath = resolve(arg("csv") ?? resolve(ROOT, "../shared/datasets/nlbse24/issues_train.csv"));
+  const csvPath = resolve(arg("csv") ?? TRAINING_CSV);
   const outPath = resolve(arg("out") ?? resolve(ROOT, "agents/triage/classifier/model.json"));
   const folds = Number(arg("folds") ?? 5);
   const seed = Number(arg("seed") ?? 20240101);

@@ -10,9 +10,9 @@ declare module "vitest" {
     emulatorUrl: string;
     githubAppKeyPkcs8: string;
     githubAppKeyPkcs1: string;
-    /** Every Slack payload recorded in ../shared/fixtures/vercel-chat-replay (about 60 KB). */
+    /** Every Slack payload recorded in test/fixtures/vercel-chat-replay (about 60 KB). */
     slackFixtures: SlackFixture[];
-    /** Every Discord payload recorded in ../shared/fixtures/vercel-chat-replay (about 60 KB). */
+    /** Every Discord payload recorded in test/fixtures/vercel-chat-replay (about 60 KB). */
     discordFixtures: DiscordFixture[];
   }
 }

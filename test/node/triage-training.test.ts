@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseCsv, parseCsvObjects, toCsv } from "../../scripts/csv.ts";
+import { parseCsv, parseCsvObjects, toCsv, TRAINING_CSV } from "../../scripts/csv.ts";
 import { DEFAULT_FEATURE_CONFIG, extractFeatures } from "../../agents/triage/classifier/features.ts";
 import { mergeOptions } from "../../scripts/train-triage.ts";
 import {
@@ -18,7 +18,7 @@ import {
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const NODE = resolve(ROOT, "node_modules/.bin/node");
-const DATA = resolve(ROOT, "../shared/datasets/nlbse24/issues_train.csv");
+const DATA = TRAINING_CSV;
 const run = promisify(execFile);
 
 const all = parseCsvObjects(readFileSync(DATA, "utf8"));

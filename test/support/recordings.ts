@@ -1,13 +1,14 @@
 // Node side (global setup): the platform payloads recorded in production by the Vercel Chat SDK,
-// in ../shared/fixtures/vercel-chat-replay, outside the project and so outside workerd.
+// copied into test/fixtures/vercel-chat-replay (MIT, see its LICENSE and README), read here
+// because workerd cannot read files.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
-export const RECORDINGS_DIR = resolve(import.meta.dirname, "../../../shared/fixtures/vercel-chat-replay");
+export const RECORDINGS_DIR = resolve(import.meta.dirname, "../fixtures/vercel-chat-replay");
 
 /** Every `${platform}*.json` recording under `dir`, parsed, with its path relative to `dir`. */
 export function readRecordings(platform: "slack" | "discord", dir = RECORDINGS_DIR): { file: string; recording: Record<string, unknown> }[] {
-  if (!existsSync(dir)) throw new Error(`recorded fixtures missing at ${dir} (the shared folder beside the project)`);
+  if (!existsSync(dir)) throw new Error(`recorded fixtures missing at ${dir}`);
   const files: string[] = [];
   const walk = (at: string) => {
     for (const entry of readdirSync(at).sort()) {
