@@ -1,20 +1,21 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devVars } from "../../dev/defaults.ts";
 import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
 import { createPlayground } from "../../dev/playground/server.ts";
+import { launchBrowser } from "../support/browser.ts";
 import { freePort, ROOT, startWorker, type RunningWorker } from "../../dev/workerd.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT = join(ROOT, "test-output");
 
 /**
- * What a newcomer sees: the playground page, driven in Debian's Chromium. A GitHub issue opened
- * there reaches the Worker signed like GitHub signs it; the bot's comment comes back through the
- * emulator, and the agent panel shows the turn's journal, streamed from the Durable Object.
+ * What a newcomer sees: the playground page, driven in a real Chromium (the system one, or the
+ * one npm installed). A GitHub issue opened there reaches the Worker signed like GitHub signs
+ * it; the bot's comment comes back through the emulator, and the agent panel shows the turn's
+ * journal, streamed from the Durable Object.
  */
 describe("playground in a real browser", () => {
   let emulator: RunningEmulator;
@@ -23,7 +24,6 @@ describe("playground in a real browser", () => {
   let persistTo: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
     persistTo = mkdtempSync(join(tmpdir(), "switchboard-playground-"));
     const port = await freePort();
     const emulatorUrl = `http://127.0.0.1:${port}`;
@@ -35,10 +35,7 @@ describe("playground in a real browser", () => {
       front: createPlayground({ workerUrl: `http://127.0.0.1:${workerPort}`, emulatorUrl, vars }),
     });
     worker = await startWorker({ vars, persistTo, port: workerPort });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
