@@ -7,7 +7,7 @@ import { sendDemoIssue } from "./demo.ts";
 import { DEV_EMULATOR_PORT } from "./emulator/defaults.ts";
 import { devOptions, startEmulator } from "./emulator/server.ts";
 import { createPlayground } from "./playground/server.ts";
-import { ROOT, startWorker } from "./workerd.ts";
+import { portInUse, ROOT, startWorker } from "./workerd.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,12 +15,26 @@ const { values } = parseArgs({
     "emulator-port": { type: "string", default: String(DEV_EMULATOR_PORT) },
     demo: { type: "boolean", default: true },
     "no-demo": { type: "boolean", default: false },
+    "persist-to": { type: "string", default: join(ROOT, ".wrangler/state") },
   },
 });
 
 const emulatorPort = Number(values["emulator-port"]);
 const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
 const workerUrl = `http://127.0.0.1:${values.port}`;
+for (const [port, what, flag] of [
+  [emulatorPort, "the emulator and playground", "--emulator-port"],
+  [Number(values.port), "the Worker", "--port"],
+] as const) {
+  if (await portInUse(port)) {
+    console.error(
+      `Port ${port} (${what}) is already in use, often by an earlier \`npm run dev\` still running.\n` +
+        `Stop it (see what holds the port: \`ss -ltnp 'sport = :${port}'\` or \`lsof -i :${port}\`), ` +
+        `or pick another port: \`npm run dev -- ${flag} <port>\`.`,
+    );
+    process.exit(1);
+  }
+}
 const { vars, overridden } = resolveDevVars(ROOT, emulatorUrl);
 const emulator = await startEmulator({
   ...devOptions(),
@@ -30,7 +44,7 @@ const emulator = await startEmulator({
 const worker = await startWorker({
   vars,
   port: Number(values.port),
-  persistTo: join(ROOT, ".wrangler/state"),
+  persistTo: values["persist-to"],
 });
 worker.process.stdout?.pipe(process.stdout);
 worker.process.stderr?.pipe(process.stderr);
@@ -57,7 +71,9 @@ if (values.demo && !values["no-demo"]) {
   }
 }
 
+let stopping = false;
 async function shutdown() {
+  stopping = true;
   worker.kill("SIGTERM");
   await Promise.race([worker.exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
   worker.kill("SIGKILL");
@@ -67,6 +83,7 @@ async function shutdown() {
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 worker.exited.then((code) => {
+  if (stopping) return;
   console.error(`wrangler dev exited (${code})`);
   void emulator.close().then(() => process.exit(code ?? 1));
 });

@@ -41,6 +41,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when something on this machine already listens on `port` (127.0.0.1). */
+export async function portInUse(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((answer) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) => answer(error.code === "EADDRINUSE"));
+    server.listen(port, host, () => server.close(() => answer(false)));
+  });
+}
+
 export function envFileContents(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
@@ -71,6 +80,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     stdio: options.inheritOutput ? "inherit" : ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
   });
+  // Goes down with us even when we are killed with SIGKILL (see dev/reaper.ts).
+  spawn(process.execPath, [join(ROOT, "dev/reaper.ts"), String(process.pid), String(child.pid)], {
+    detached: true,
+    stdio: "ignore",
+  }).unref();
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
