@@ -16,37 +16,45 @@ import {
 
 // Two projects: `workers` runs inside workerd (the same runtime as production),
 // `node` runs process-level tests (emulator, wrangler dev kill -9, browser, scripts).
+/** A Worker project inside workerd, against the platform emulator the global setup starts. */
+function workersProject(name: string, options: { main?: string; include: string[]; exclude?: string[] }) {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        ...(options.main ? { main: options.main } : {}),
+        miniflare: {
+          bindings: {
+            ...testBindings,
+            GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,
+            SLACK_API_URL: `${inject<string>("emulatorUrl")}/slack/`,
+            DISCORD_API_URL: `${inject<string>("emulatorUrl")}/discord/api/v10`,
+            LINEAR_API_URL: `${inject<string>("emulatorUrl")}/linear/graphql`,
+            DISCORD_GATEWAY_URL: `${inject<string>("emulatorUrl").replace(/^http/, "ws")}/discord/gateway`,
+          },
+        },
+      })),
+    ],
+    test: {
+      name,
+      include: options.include,
+      exclude: options.exclude ?? [],
+      globalSetup: ["./test/global-setup.ts"],
+      // Crash tests abort every Durable Object in the runtime; run files one at a time.
+      fileParallelism: false,
+      testTimeout: 30_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     // The Worker's structured logs are shown for failing tests only.
     silent: "passed-only",
     projects: [
-      {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ...testBindings,
-                GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,
-                SLACK_API_URL: `${inject<string>("emulatorUrl")}/slack/`,
-                DISCORD_API_URL: `${inject<string>("emulatorUrl")}/discord/api/v10`,
-                LINEAR_API_URL: `${inject<string>("emulatorUrl")}/linear/graphql`,
-                DISCORD_GATEWAY_URL: `${inject<string>("emulatorUrl").replace(/^http/, "ws")}/discord/gateway`,
-              },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/node/**"],
-          globalSetup: ["./test/global-setup.ts"],
-          // Crash tests abort every Durable Object in the runtime; run files one at a time.
-          fileParallelism: false,
-          testTimeout: 30_000,
-        },
-      },
+      workersProject("workers", { include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/framework/**"] }),
+      // The same Worker with a third agent a test declares (test/framework/worker.ts).
+      workersProject("framework", { main: "./test/framework/worker.ts", include: ["test/framework/**/*.test.ts"] }),
       {
         test: {
           name: "node",

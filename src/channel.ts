@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { ChannelName, NormalizedEventInput, ReplyTo } from "./event.ts";
-import type { ToolSet } from "./harness/tools.ts";
+import type { ProgressStep } from "./harness/tools.ts";
 
 /** The request as the ingress read it: the exact bytes once, and a clock. */
 export interface InboundRequest {
@@ -77,8 +77,11 @@ export interface Delivery {
 export interface Outbound {
   /** Post `markdown` in place (thread, issue, session) exactly once per idempotency key. */
   reply(markdown: string, effect: EffectContext): Promise<Delivery>;
-  /** Channel-specific tools the model may call, keyed by tool name. */
-  readonly tools: ToolSet;
+  /**
+   * Shows a finished tool step where the platform has a place for it (Linear's action
+   * activities), exactly once per idempotency key.
+   */
+  progress?(step: ProgressStep, effect: EffectContext): Promise<void>;
   /**
    * Shows that the bot is working (a reaction, a typing indicator, a status line, a Linear
    * `thought`) at the start of a turn, and clears it at the end. `effect.replay` is true when an

@@ -3,3 +3,9 @@ declare module "*.md" {
   const text: string;
   export default text;
 }
+
+// Optional variables the Worker reads that wrangler.toml does not declare.
+interface Env {
+  /** Dev only: "true" lets the playground watch conversations over WebSocket. */
+  readonly AGENT_INSPECTOR?: string;
+}

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import type { NormalizedEventInput } from "../src/event.ts";
 import { conversation } from "./support/agents.ts";
 import { injectFault, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
@@ -29,8 +29,8 @@ describe("cancelling a running turn", () => {
       occurredAt: new Date().toISOString(),
       replyTo: { channel: "github", owner, repo, number: 1, isPullRequest: false },
     };
-    expect(await agent.accept(cancel)).toMatchObject({ status: "accepted" });
-    expect(await agent.accept(cancel)).toMatchObject({ status: "duplicate" });
+    expect(await agent.accept(cancel, "triage")).toMatchObject({ status: "accepted" });
+    expect(await agent.accept(cancel, "triage")).toMatchObject({ status: "duplicate" });
 
     const state = await waitFor("the cancelled turn to settle", async () => {
       const current = await runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot());
@@ -53,7 +53,7 @@ describe("cancelling a running turn", () => {
       addressedToBot: true,
       occurredAt: new Date().toISOString(),
       replyTo: { channel: "github", owner: "x", repo: "y", number: 1, isPullRequest: false },
-    });
+    }, "triage");
     expect(outcome).toEqual({ status: "ignored", reason: "no turn is running in this conversation" });
   });
 });

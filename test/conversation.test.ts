@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { NormalizedEvent, type NormalizedEventInput } from "../src/event.ts";
 import { conversation, settled } from "./support/agents.ts";
 import { injectFault, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
@@ -56,7 +56,7 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     const { conversationKey, opened } = issueEvents(owner, repo);
     await holdFirstCall(owner, repo);
     const seen = await runInDurableObject(await conversation(conversationKey), async (instance: ConversationAgent, state) => {
-      const outcome = await instance.accept(opened);
+      const outcome = await instance.accept(opened, "triage");
       // Read in the same activation, before any other work could add or remove a row.
       const fibers = state.storage.sql.exec<{ name: string }>("SELECT name FROM cf_agents_runs").toArray();
       return { outcome, fibers: fibers.map((row) => row.name), schedules: instance.getSchedules().length };
@@ -71,9 +71,9 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     const { conversationKey, opened, comment } = issueEvents(owner, repo);
     await holdFirstCall(owner, repo);
     const agent = await conversation(conversationKey);
-    expect(await agent.accept(opened)).toMatchObject({ status: "accepted", seq: 1 });
-    expect(await agent.accept(comment(1))).toMatchObject({ status: "accepted", seq: 2 });
-    expect(await agent.accept(comment(2))).toMatchObject({ status: "accepted", seq: 3 });
+    expect(await agent.accept(opened, "triage")).toMatchObject({ status: "accepted", seq: 1 });
+    expect(await agent.accept(comment(1), "triage")).toMatchObject({ status: "accepted", seq: 2 });
+    expect(await agent.accept(comment(2), "triage")).toMatchObject({ status: "accepted", seq: 3 });
     expect(await wakeSources(conversationKey)).toEqual({ fibers: ["drain"], schedules: 0 });
 
     const state = await waitFor("all three turns", async () => {
@@ -95,9 +95,9 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     // The held call never lands: the process that made it is gone.
     await holdFirstCall(owner, repo, "gateway-timeout");
     const agent = await conversation(conversationKey);
-    await agent.accept(opened);
-    await agent.accept(comment(1));
-    await agent.accept(comment(2));
+    await agent.accept(opened, "triage");
+    await agent.accept(comment(1), "triage");
+    await agent.accept(comment(2), "triage");
     await abortAllDurableObjects();
 
     const state = await waitFor("all three turns after recovery", async () => {
@@ -126,7 +126,7 @@ describe("conversation agent: one drain fiber covers every accepted event", () =
     await abortAllDurableObjects();
 
     // Any call starts the object again, and its start looks for interrupted fibers.
-    expect(await (await conversation(conversationKey)).accept(opened)).toMatchObject({ status: "duplicate", seq: 1 });
+    expect(await (await conversation(conversationKey)).accept(opened, "triage")).toMatchObject({ status: "duplicate", seq: 1 });
     const state = await settled(conversationKey);
     expect(state.last).toMatchObject({ seq: 1, status: "done" });
     expect(await postedComments(repo)).toHaveLength(1);

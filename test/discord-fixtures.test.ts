@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { DiscordConfig } from "../channels/discord/config.ts";
 import { routeGatewayMessage } from "../channels/discord/normalize.ts";
 import { conversation } from "./support/agents.ts";

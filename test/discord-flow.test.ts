@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { conversation } from "./support/agents.ts";
 import { emulatorUrl, injectFault, waitFor } from "./support/emulator.ts";
 import { channelMessages, discordCalls, isChannelPost, postInteraction, settled, slashCommand } from "./support/discord.ts";

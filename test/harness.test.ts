@@ -5,6 +5,7 @@ import type { EffectContext } from "../src/channel.ts";
 import { MemoryJournal } from "../src/harness/journal.ts";
 import { defineTool } from "../src/harness/tools.ts";
 import { runTurn, type TurnInput } from "../src/harness/turn.ts";
+import { testToolContext } from "./support/tools.ts";
 
 /** A scripted model: answers each call with the next entry, and counts its calls. */
 function scriptedModel(script: LanguageModelV4Content[][]) {
@@ -56,22 +57,25 @@ function fixture() {
     prompt: { role: "user", content: [{ type: "text", text: "it crashes" }] },
     tools: {
       lookup: defineTool({
+        name: "lookup",
         description: "look something up",
-        input: z.object({ q: z.string() }),
-        async execute(input, effect) {
-          effects.push({ tool: "lookup", effect });
+        inputSchema: z.object({ q: z.string() }),
+        async execute(input, { idempotencyKey, replay }) {
+          effects.push({ tool: "lookup", effect: { idempotencyKey, replay } });
           return ["bug", "enhancement"];
         },
       }),
       apply: defineTool({
+        name: "apply",
         description: "apply labels",
-        input: z.object({ labels: z.array(z.string()) }),
-        async execute(input, effect) {
-          effects.push({ tool: "apply", effect });
+        inputSchema: z.object({ labels: z.array(z.string()) }),
+        async execute(input, { idempotencyKey, replay }) {
+          effects.push({ tool: "apply", effect: { idempotencyKey, replay } });
           return { added: input.labels };
         },
       }),
     },
+    toolContext: (effect) => testToolContext(effect),
     outbound: {
       async reply(value, effect) {
         replies.push({ text: value, effect });
@@ -184,8 +188,9 @@ describe("durable turn harness", () => {
     const tools = {
       ...base.tools,
       lookup: defineTool({
+        name: "lookup",
         description: "fails",
-        input: z.object({ q: z.string() }),
+        inputSchema: z.object({ q: z.string() }),
         async execute() {
           throw busy;
         },

@@ -1,6 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { testToolContext } from "./support/tools.ts";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { LinearConfig } from "../channels/linear/config.ts";
 import { linearTools } from "../channels/linear/tools.ts";
 import { TEST_LINEAR_API_KEY } from "./env.ts";
@@ -196,21 +197,21 @@ describe("Linear triage tools against the emulated workspace", () => {
     LINEAR_API_KEY: TEST_LINEAR_API_KEY,
     LINEAR_API_URL: `${emulatorUrl}/linear/graphql`,
   });
-  const report = async () => {};
   const effect = { idempotencyKey: "k", replay: false };
+  const on = (issueId: string, linear = config) => testToolContext(effect, { name: "linear", target: { channel: "linear", issueId }, config: linear });
 
   it("set_state follows the team's workflow; set_estimate only on a team that estimates; link_issues once", async () => {
     const team = await seedTeam({ issueEstimationType: "fibonacci" });
     const issue = await seedIssue(team, "Crash", "");
     const original = await seedIssue(team, "Crash (older report)", "");
-    const tools = linearTools({ channel: "linear", issueId: issue.id }, config, report);
+    const context = on(issue.id);
 
-    expect(await tools.set_state!.execute({ state: "backlog" }, effect)).toEqual({ state: "Backlog" });
-    expect(await tools.set_estimate!.execute({ estimate: 3 }, effect)).toEqual({ estimate: 3 });
-    await expect(tools.set_estimate!.execute({ estimate: 4 }, effect)).rejects.toThrow(/fibonacci scale allows 1, 2, 3, 5, 8/);
-    expect(await tools.link_issues!.execute({ issue: original.identifier, type: "duplicate" }, effect)).toEqual({ linked: original.identifier, type: "duplicate" });
-    await tools.link_issues!.execute({ issue: original.identifier, type: "duplicate" }, { ...effect, replay: true });
-    await expect(tools.add_labels!.execute({ labels: ["Urgent-ish"] }, effect)).rejects.toThrow(/no label named "Urgent-ish".*existing labels: Bug, Feature, Improvement/);
+    expect(await linearTools.set_state.execute({ state: "backlog" }, context)).toEqual({ state: "Backlog" });
+    expect(await linearTools.set_estimate.execute({ estimate: 3 }, context)).toEqual({ estimate: 3 });
+    await expect(linearTools.set_estimate.execute({ estimate: 4 }, context)).rejects.toThrow(/fibonacci scale allows 1, 2, 3, 5, 8/);
+    expect(await linearTools.link_issues.execute({ issue: original.identifier, type: "duplicate" }, context)).toEqual({ linked: original.identifier, type: "duplicate" });
+    await linearTools.link_issues.execute({ issue: original.identifier, type: "duplicate" }, { ...context, replay: true });
+    await expect(linearTools.add_labels.execute({ labels: ["Urgent-ish"] }, context)).rejects.toThrow(/no label named "Urgent-ish".*existing labels: Bug, Feature, Improvement/);
 
     const after = (await linearState()).teams.find((t) => t.id === team.id)!.issues.find((i) => i.id === issue.id) as Record<string, unknown>;
     expect(after).toMatchObject({ state: "Backlog", estimate: 3 });
@@ -218,7 +219,7 @@ describe("Linear triage tools against the emulated workspace", () => {
 
     const plain = await seedTeam();
     const unestimated = await seedIssue(plain, "x", "");
-    await expect(linearTools({ channel: "linear", issueId: unestimated.id }, config, report).set_estimate!.execute({ estimate: 1 }, effect)).rejects.toThrow(
+    await expect(linearTools.set_estimate.execute({ estimate: 1 }, on(unestimated.id))).rejects.toThrow(
       "this team does not use estimates",
     );
   });
@@ -227,7 +228,7 @@ describe("Linear triage tools against the emulated workspace", () => {
     const team = await seedTeam();
     const issue = await seedIssue(team, "x", "");
     const bad = LinearConfig.parse({ BOT_NAME: "switchboard", LINEAR_WEBHOOK_SECRET: "s", LINEAR_API_KEY: "lin_api_wrong", LINEAR_API_URL: `${emulatorUrl}/linear/graphql` });
-    await expect(linearTools({ channel: "linear", issueId: issue.id }, bad, report).list_labels!.execute({}, effect)).rejects.toMatchObject({
+    await expect(linearTools.list_labels.execute({}, on(issue.id, bad))).rejects.toMatchObject({
       type: "AuthenticationError",
       status: 400,
     });

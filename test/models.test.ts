@@ -6,6 +6,7 @@ import { channels } from "../channels/index.ts";
 import { ConfigError, CoreConfig, loadConfig } from "../src/config.ts";
 import { MemoryJournal } from "../src/harness/journal.ts";
 import { defineTool } from "../src/harness/tools.ts";
+import { testToolContext } from "./support/tools.ts";
 import { runTurn } from "../src/harness/turn.ts";
 import { resolveModel } from "../src/models/index.ts";
 
@@ -64,8 +65,9 @@ describe("model selection", () => {
       history: [],
       prompt: { role: "user", content: [{ type: "text", text: "It crashes" }] },
       tools: {
-        list_labels: defineTool({ description: "labels", input: z.object({}), execute: async () => ["bug", "enhancement"] }),
+        list_labels: defineTool({ name: "list_labels", description: "labels", inputSchema: z.object({}), execute: async () => ["bug", "enhancement"] }),
       },
+      toolContext: (effect) => testToolContext(effect),
       outbound: { reply: async (text) => (replies.push(text), { id: "1" }) },
       journal: new MemoryJournal(),
       turnKey: "t",

@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { conversation, settled } from "./support/agents.ts";
 import { injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { CLEAR_BUG, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";

@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../agents/conversation.ts";
+import type { ConversationAgent } from "../src/worker.ts";
 import { TEST_SLACK } from "./env.ts";
 import { conversation, listConversations, settled } from "./support/agents.ts";
 import { emulatorUrl, injectFault, recordedCalls, waitFor } from "./support/emulator.ts";

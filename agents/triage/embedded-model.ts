@@ -13,7 +13,7 @@ import {
   mapLabelToRepositoryLabel,
   type IssueLabel,
 } from "./classifier/index.ts";
-import { PROMPT_EVENT_KEY, type PromptEvent } from "./event-prompt.ts";
+import { PROMPT_EVENT_KEY, type PromptEvent } from "../../src/index.ts";
 import { pullRequestReview } from "./pull-request.ts";
 
 /**

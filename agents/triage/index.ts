@@ -1,23 +1,28 @@
-import { EventKind, type ChannelName } from "../../src/event.ts";
+import { githubTools } from "../../channels/github/tools.ts";
+import { linearTools } from "../../channels/linear/tools.ts";
+import { defineAgent, EventKind } from "../../src/index.ts";
 import { embeddedModel } from "./embedded-model.ts";
 import instructions from "./instructions.md";
 
-/** The triage agent, declared: what it is told, what it may use per channel, what wakes it. */
-export const triage = {
+/** The triage agent: classifies issues and messages, labels them, and says what is missing. */
+export const triage = defineAgent({
+  name: "triage",
   instructions,
-  defaultModel: embeddedModel,
-  /** Model calls plus tool calls in one turn before it is cut short. */
-  maxSteps: 12,
-  /** Attempts of one turn (crashes and transient failures) before it is recorded as failed. */
-  maxAttempts: 4,
-  /** Messages of earlier turns kept as context; older ones are dropped. */
-  historyLimit: 20,
-  tools: {
-    github: ["list_labels", "add_labels", "list_pull_request_files"],
-    linear: ["list_labels", "add_labels", "set_priority", "set_state", "set_estimate", "link_issues"],
-  } satisfies Partial<Record<ChannelName, readonly string[]>> as Partial<Record<ChannelName, readonly string[]>>,
-  /** Every kind of event starts a turn, except cancel, which stops one. */
-  triggers: EventKind.options.filter((kind) => kind !== "cancel") as readonly EventKind[],
-} as const;
+  model: embeddedModel,
+  tools: [
+    githubTools.list_labels,
+    githubTools.add_labels,
+    githubTools.list_pull_request_files,
+    linearTools.list_labels,
+    linearTools.add_labels,
+    linearTools.set_priority,
+    linearTools.set_state,
+    linearTools.set_estimate,
+    linearTools.link_issues,
+  ],
+  // Every kind of event starts a turn, except cancel, which stops one.
+  triggers: EventKind.options.filter((kind) => kind !== "cancel"),
+  limits: { maxSteps: 12, maxAttempts: 4, historyLimit: 20 },
+});
 
 export { classifyIssue } from "./classifier/index.ts";

@@ -1,5 +1,5 @@
 import type { ToolOutcome } from "./embedded-model.ts";
-import type { PromptEvent } from "./event-prompt.ts";
+import type { PromptEvent } from "../../src/index.ts";
 
 interface ChangedFile {
   readonly filename: string;

@@ -1,7 +1,7 @@
-import { getAgentByName } from "agents";
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayMessageCreateDispatchData } from "discord-api-types/v10";
 import { CoreConfig } from "../../src/config.ts";
+import type { AcceptOutcome } from "../../src/channel.ts";
 import { NormalizedEvent } from "../../src/event.ts";
 import { log } from "../../src/log.ts";
 import { DiscordConfig } from "./config.ts";
@@ -34,7 +34,10 @@ const SILENCE_INTERVALS = 2.5;
  * Each MESSAGE_CREATE is made durable in its conversation agent before its sequence number is
  * saved, so an event is never lost; a replayed one is a duplicate the agent ignores.
  */
-export class DiscordGateway extends DurableObject<Env> {
+export abstract class DiscordGateway extends DurableObject<Env> {
+  /** Hands a normalized event to its conversation (routing included); the Worker entry supplies it. */
+  protected abstract dispatch(event: NormalizedEvent): Promise<AcceptOutcome>;
+
   private socket: WebSocket | null = null;
   private machine: GatewayMachine | null = null;
   /** Bumped per socket so events of a replaced socket are ignored. */
@@ -248,8 +251,7 @@ export class DiscordGateway extends DurableObject<Env> {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const agent = await getAgentByName(this.env.CONVERSATION, event.data.conversationKey);
-        const outcome = await agent.accept(event.data);
+        const outcome = await this.dispatch(event.data);
         this.put("delivered", String(Number(this.get("delivered") ?? 0) + 1));
         log(`discord.gateway_${outcome.status}`, { conversationKey: event.data.conversationKey, dedupeId: event.data.dedupeId });
         return;

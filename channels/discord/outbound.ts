@@ -61,7 +61,6 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
       return first!;
     },
 
-    tools: {},
 
     async working(on: boolean): Promise<void> {
       // A deferred interaction already shows "thinking…"; a channel shows typing for 10 s.

@@ -1,6 +1,6 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import { retryingFetch } from "../../src/outbox.ts";
+import { retryingFetch } from "../../src/retry.ts";
 import type { GitHubConfig } from "./config.ts";
 
 /**

@@ -1,17 +1,15 @@
 import type { Octokit } from "@octokit/rest";
-import { z } from "zod";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { postParts } from "../../src/delivery.ts";
 import { splitMessage } from "../../src/format/split.ts";
-import { defineTool } from "../../src/harness/tools.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
 
 /** GitHub rejects comment bodies over 65,536 characters; leave room for the marker. */
 const COMMENT_LIMIT = 65_000;
 
-type GitHubTarget = Extract<ReplyTo, { channel: "github" }>;
+export type GitHubTarget = Extract<ReplyTo, { channel: "github" }>;
 
 /** The hidden marker that lets a re-run find a comment an earlier attempt already posted. */
 export function marker(key: string): string {
@@ -31,49 +29,6 @@ export function githubOutbound(target: GitHubTarget, config: GitHubConfig): Outb
           return { id: String(data.id), url: data.html_url };
         },
       });
-    },
-
-    tools: {
-      list_labels: defineTool({
-        description: "List the names of every label that exists in this repository.",
-        input: z.object({}),
-        async execute() {
-          const labels = await octokit().paginate(octokit().rest.issues.listLabelsForRepo, {
-            owner: target.owner,
-            repo: target.repo,
-            per_page: 100,
-          });
-          return labels.map((label) => label.name);
-        },
-      }),
-      add_labels: defineTool({
-        description: "Add existing repository labels to this issue or pull request.",
-        input: z.object({ labels: z.array(z.string().min(1)).min(1).max(10) }),
-        async execute({ labels }, effect) {
-          let toAdd = labels;
-          if (effect.replay) {
-            const current = await octokit().paginate(octokit().rest.issues.listLabelsOnIssue, { ...where, per_page: 100 });
-            const present = new Set(current.map((label) => label.name.toLowerCase()));
-            toAdd = labels.filter((label) => !present.has(label.toLowerCase()));
-          }
-          if (toAdd.length > 0) await octokit().rest.issues.addLabels({ ...where, labels: toAdd });
-          return { added: labels };
-        },
-      }),
-      list_pull_request_files: defineTool({
-        description: "List the files this pull request changes, with lines added and deleted.",
-        input: z.object({}),
-        async execute() {
-          if (!target.isPullRequest) throw new Error("this conversation is an issue, not a pull request");
-          const files = await octokit().paginate(octokit().rest.pulls.listFiles, {
-            owner: target.owner,
-            repo: target.repo,
-            pull_number: target.number,
-            per_page: 100,
-          });
-          return files.slice(0, 300).map(({ filename, additions, deletions, status }) => ({ filename, additions, deletions, status }));
-        },
-      }),
     },
   };
 }

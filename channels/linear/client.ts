@@ -1,5 +1,5 @@
 import { GraphQLClientError, LinearSdk, parseLinearError, type LinearRequest } from "@linear/sdk";
-import { retryingFetch } from "../../src/outbox.ts";
+import { retryingFetch } from "../../src/retry.ts";
 import type { LinearConfig } from "./config.ts";
 
 export interface LinearApi {

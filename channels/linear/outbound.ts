@@ -5,7 +5,6 @@ import type { ReplyTo } from "../../src/event.ts";
 import { log } from "../../src/log.ts";
 import { linearApi, type LinearApi } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
-import { linearTools } from "./tools.ts";
 
 export type LinearTarget = Extract<ReplyTo, { channel: "linear" }>;
 
@@ -63,15 +62,15 @@ export function linearOutbound(target: LinearTarget, config: LinearConfig): Outb
       return comment(api(), target, markdown, effect);
     },
 
-    tools: linearTools(target, config, async (content, effect) => {
+    async progress(step, effect) {
       // Tool calls show in the session as `action` activities; best effort, never failing the tool.
       if (!session) return;
       try {
-        await activity(content, { idempotencyKey: `${effect.idempotencyKey}:action`, replay: effect.replay });
+        await activity({ type: "action", ...step }, { idempotencyKey: `${effect.idempotencyKey}:action`, replay: effect.replay });
       } catch (error) {
         log("linear.action_activity_failed", { issueId: target.issueId, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
       }
-    }),
+    },
 
     async working(on, effect) {
       if (!session) return;

@@ -5,24 +5,24 @@ import {
   type RetryHandler,
   type RetryHandlerArgs,
 } from "slack-web-api-client";
-import { defaultRetryPolicy, retryDelay } from "../../src/outbox.ts";
+import { defaultRetryPolicy, retryAfterMs, retryDelay } from "../../src/retry.ts";
 import type { SlackConfig } from "./config.ts";
 
 /** Methods that change nothing: a 5xx on them is retried in place, never on a post. */
 const READ_METHODS = new Set(["auth.test", "conversations.replies", "conversations.info"]);
 
 /**
- * The library calls the global fetch itself, so the outbox's Retry-After rules come in as a
- * retry handler: a 429 (`ratelimited`) waits what Slack asks (up to the outbox's cap, beyond
- * that it fails as transient and the turn is retried later); a 5xx is retried in place only for
- * reads, because a post that failed that way may have landed.
+ * The library calls the global fetch itself, so the shared retry rules (src/retry.ts) come in as
+ * a retry handler: a 429 (`ratelimited`) is waited out in place when Slack asks for a short wait,
+ * and otherwise fails as transient so the turn is scheduled again at the time Slack asked for; a
+ * 5xx is retried in place only for reads, because a post that failed that way may have landed.
  */
 export class RetryAfterHandler implements RetryHandler {
   async shouldRetry({ state, request, response }: RetryHandlerArgs): Promise<boolean> {
     if (!response || state.currentAttempt + 1 >= defaultRetryPolicy.maxAttempts) return false;
     const method = READ_METHODS.has(new URL(request.url).pathname.split("/").pop() ?? "") ? "GET" : "POST";
     const wait = retryDelay(response, method, defaultRetryPolicy, state.currentAttempt + 1);
-    if (wait === null || wait > defaultRetryPolicy.maxDelayMs) return false;
+    if (wait === null || wait > defaultRetryPolicy.maxInlineDelayMs) return false;
     await new Promise((resolve) => setTimeout(resolve, wait));
     return true;
   }
@@ -44,18 +44,20 @@ export function slackClient(config: SlackConfig): SlackAPIClient {
 
 /**
  * A failed Slack call as a short, secret-free error: `chat.postMessage failed: channel_not_found`.
- * `code` is Slack's error string; `status` is set for HTTP-level failures (429, 5xx), which is
- * what the harness's `isTransient` reads.
+ * `code` is Slack's error string; `status` is set for HTTP-level failures (429, 5xx) and
+ * `retryAfterMs` when Slack said how long to wait, which is what the runtime's retry reads.
  */
 export class SlackCallError extends Error {
   readonly code: string;
   readonly status?: number;
+  readonly retryAfterMs?: number;
 
-  constructor(method: string, code: string, status?: number) {
+  constructor(method: string, code: string, status?: number, retryAfterMs?: number | null) {
     super(`${method} failed: ${code}`);
     this.name = "SlackCallError";
     this.code = code;
     if (status !== undefined) this.status = status;
+    if (typeof retryAfterMs === "number") this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -67,7 +69,8 @@ export async function slackCall<T>(method: string, call: () => Promise<T>): Prom
     if (error instanceof SlackAPIError) throw new SlackCallError(method, error.error);
     if (error instanceof SlackAPIConnectionError) {
       if (error.status === -1) throw new TypeError(`${method} failed: network error`);
-      throw new SlackCallError(method, error.status === 429 ? "ratelimited" : `http_${error.status}`, error.status);
+      const wait = error.headers ? retryAfterMs(error.headers) : null;
+      throw new SlackCallError(method, error.status === 429 ? "ratelimited" : `http_${error.status}`, error.status, wait);
     }
     throw error;
   }

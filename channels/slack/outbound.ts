@@ -2,7 +2,7 @@ import type { SlackAPIClient } from "slack-web-api-client";
 import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { postParts } from "../../src/delivery.ts";
-import { retryingFetch } from "../../src/outbox.ts";
+import { retryingFetch } from "../../src/retry.ts";
 import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
 import { toSlackMessages } from "./format.ts";
@@ -40,8 +40,6 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
         },
       });
     },
-
-    tools: {},
 
     async working(on: boolean): Promise<void> {
       if (viaResponseUrl) return;

@@ -38,3 +38,72 @@ export class MemoryJournal implements Journal {
     this.entries.set(step, { step, kind, name, output });
   }
 }
+
+/** The minimal SQL surface the journal and the conversation store need: Durable Object SQLite, or any engine with the same calls. */
+export interface Sql {
+  exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[]; one(): T };
+}
+
+export const JOURNAL_SCHEMA = `CREATE TABLE IF NOT EXISTS sb_journal (
+  seq INTEGER NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, output TEXT,
+  PRIMARY KEY (seq, step)
+)`;
+
+/**
+ * The journal of one turn (inbox `seq`) in SQLite. Only a re-run finds entries (the attempt is
+ * counted before any step is written) and nothing else writes them, so entries are read in one
+ * query for the whole turn, and none on a first attempt.
+ */
+export class SqlJournal implements Journal {
+  private readonly sql: Sql;
+  private readonly seq: number;
+  private readonly recorded: ReadonlyMap<number, { kind: StepKind; name: string; output: string | null }>;
+
+  constructor(sql: Sql, seq: number, firstAttempt: boolean) {
+    this.sql = sql;
+    this.seq = seq;
+    this.recorded = new Map(
+      firstAttempt
+        ? []
+        : sql
+            .exec<{ step: number; kind: StepKind; name: string; output: string | null }>(
+              "SELECT step, kind, name, output FROM sb_journal WHERE seq = ?",
+              seq,
+            )
+            .toArray()
+            .map((row) => [row.step, row] as const),
+    );
+  }
+
+  read(step: number): JournalEntry | undefined {
+    const row = this.recorded.get(step);
+    if (!row) return undefined;
+    return { step, kind: row.kind, name: row.name, ...(row.output === null ? {} : { output: JSON.parse(row.output) as JSONValue }) };
+  }
+
+  begin(step: number, kind: StepKind, name: string): void {
+    this.sql.exec("INSERT INTO sb_journal (seq, step, kind, name) VALUES (?, ?, ?, ?)", this.seq, step, kind, name);
+  }
+
+  finish(step: number, kind: StepKind, name: string, output: JSONValue): void {
+    this.sql.exec(
+      "INSERT INTO sb_journal (seq, step, kind, name, output) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq, step) DO UPDATE SET output = excluded.output",
+      this.seq,
+      step,
+      kind,
+      name,
+      JSON.stringify(output),
+    );
+  }
+
+  /** Every step of a turn as recorded, for inspection (operators, the live view). */
+  static entries(sql: Sql, seq: number): JournalEntry[] {
+    return sql
+      .exec<{ step: number; kind: StepKind; name: string; output: string | null }>(
+        "SELECT step, kind, name, output FROM sb_journal WHERE seq = ? ORDER BY step",
+        seq,
+      )
+      .toArray()
+      .map((row) => ({ step: row.step, kind: row.kind, name: row.name, ...(row.output === null ? {} : { output: JSON.parse(row.output) as JSONValue }) }));
+  }
+}

@@ -1,19 +1,86 @@
 import type { JSONValue, LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { EffectContext } from "../channel.ts";
+import type { NormalizedEvent } from "../event.ts";
 
-/** A capability the model may call. Side effects must honour `effect` (see EffectContext). */
-export interface Tool<Input = unknown> {
-  readonly description: string;
-  readonly input: z.ZodType<Input>;
-  execute(input: Input, effect: EffectContext): Promise<JSONValue>;
+/** A step worth showing while a turn runs ("Added labels: bug"), where the platform has room for it. */
+export interface ProgressStep {
+  readonly action: string;
+  readonly parameter: string;
+  readonly result?: string;
 }
 
+/** What a tool gets besides its input. Side effects must honour the effect fields (see EffectContext). */
+export interface ToolContext extends EffectContext {
+  /** The event whose turn called the tool. */
+  readonly event: NormalizedEvent;
+  /** Aborted when the turn is cancelled. */
+  readonly signal: AbortSignal;
+  /** Shows a finished action in the conversation (Linear's action activities); a no-op elsewhere. */
+  progress(step: ProgressStep): Promise<void>;
+  /** Set for a channel's own tools: the conversation's reply target and the channel's config. */
+  readonly channel: { readonly name: string; readonly target: unknown; readonly config: unknown };
+}
+
+/**
+ * A capability the model may call: the AI SDK's `tool()` shape (`description`, `inputSchema`,
+ * `execute`) plus the name the model calls it by. Build one with `defineTool`.
+ */
+export interface Tool<Input = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: z.ZodType<Input>;
+  /** A channel's tool is offered only in that channel's conversations; other tools everywhere. */
+  readonly channel?: string;
+  execute(input: Input, context: ToolContext): Promise<JSONValue>;
+}
+
+/** Tools by the name the model calls them; what a turn is offered. */
 export type ToolSet = Readonly<Record<string, Tool>>;
 
-/** Type-checks `execute` against the schema, then erases the input type for the registry. */
+const TOOL_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
+
+/**
+ * Declares a tool. `execute` is type-checked against `inputSchema`; the model's input is
+ * validated with it before `execute` runs, and a mismatch goes back to the model as an error.
+ *
+ * ```ts
+ * export const lookupOrder = defineTool({
+ *   name: "lookup_order",
+ *   description: "Find an order by its number.",
+ *   inputSchema: z.object({ number: z.string() }),
+ *   async execute({ number }) {
+ *     return { number, status: "shipped" };
+ *   },
+ * });
+ * ```
+ */
 export function defineTool<Input>(tool: Tool<Input>): Tool {
-  return tool as unknown as Tool;
+  if (!TOOL_NAME.test(tool.name)) {
+    throw new Error(`tool name "${tool.name}" must start with a letter and hold only letters, digits, _ and - (at most 64)`);
+  }
+  if (!tool.description.trim()) throw new Error(`tool "${tool.name}" needs a description: it is what the model reads`);
+  // Erased here, checked above: the harness validates input with the same schema before execute.
+  return tool as Tool;
+}
+
+/**
+ * A channel's tool factory: its tools run with the conversation's reply target and the channel's
+ * config, typed as the channel declares them. The runtime offers them only in that channel's
+ * conversations, so the target always is one of this channel's.
+ */
+export function channelTools<Target, Config>(channel: string) {
+  return <Input>(
+    tool: Omit<Tool<Input>, "channel" | "execute"> & {
+      execute(input: Input, context: ToolContext & { readonly target: Target; readonly config: Config }): Promise<JSONValue>;
+    },
+  ): Tool =>
+    defineTool<Input>({
+      ...tool,
+      channel,
+      execute: (input, context) =>
+        tool.execute(input, { ...context, target: context.channel.target as Target, config: context.channel.config as Config }),
+    });
 }
 
 /** The tool list in the shape every AI SDK language model accepts. */
@@ -22,6 +89,6 @@ export function describeTools(tools: ToolSet): LanguageModelV4FunctionTool[] {
     type: "function",
     name,
     description: tool.description,
-    inputSchema: z.toJSONSchema(tool.input) as LanguageModelV4FunctionTool["inputSchema"],
+    inputSchema: z.toJSONSchema(tool.inputSchema) as LanguageModelV4FunctionTool["inputSchema"],
   }));
 }

@@ -5,9 +5,9 @@ import type {
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
 import type { Delivery, EffectContext, Outbound } from "../channel.ts";
-import { isTransient } from "../outbox.ts";
+import { transientFailure } from "../retry.ts";
 import type { Journal, StepKind } from "./journal.ts";
-import { describeTools, type ToolSet } from "./tools.ts";
+import { describeTools, type ToolContext, type ToolSet } from "./tools.ts";
 
 export interface TurnInput {
   readonly model: LanguageModelV4;
@@ -17,6 +17,8 @@ export interface TurnInput {
   /** The user message that starts this turn. */
   readonly prompt: LanguageModelV4Message;
   readonly tools: ToolSet;
+  /** What a tool call gets besides its input, for the step's effect context. */
+  readonly toolContext: (effect: EffectContext) => ToolContext;
   readonly outbound: Pick<Outbound, "reply">;
   readonly journal: Journal;
   /** Prefix of every idempotency key in this turn; stable across re-runs. */
@@ -134,7 +136,7 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     });
     const results: LanguageModelV4Message = { role: "tool", content: [] };
     for (const call of result.toolCalls) {
-      const output = await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, effect));
+      const output = await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect)));
       results.content.push({
         type: "tool-result",
         toolCallId: call.toolCallId,
@@ -170,20 +172,16 @@ function parseToolInput(raw: string): unknown {
  * result it can react to; transient failures (429, 5xx, network) throw so the whole turn is
  * retried later and this step re-runs as a replay.
  */
-async function callTool(
-  tools: ToolSet,
-  call: ModelStep["toolCalls"][number],
-  effect: EffectContext,
-): Promise<JSONValue> {
+async function callTool(tools: ToolSet, call: ModelStep["toolCalls"][number], context: ToolContext): Promise<JSONValue> {
   const tool = tools[call.toolName];
   if (!tool) return errorOutput(`unknown tool "${call.toolName}"`);
-  const parsed = tool.input.safeParse(parseToolInput(call.input));
+  const parsed = tool.inputSchema.safeParse(parseToolInput(call.input));
   if (!parsed.success) return errorOutput(`invalid input: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   try {
-    const value = await tool.execute(parsed.data, effect);
+    const value = await tool.execute(parsed.data, context);
     return { type: "json", value } satisfies LanguageModelV4ToolResultOutput;
   } catch (error) {
-    if (isTransient(error)) throw error;
+    if (transientFailure(error)) throw error;
     return errorOutput(error instanceof Error ? error.message : String(error));
   }
 }

@@ -2,7 +2,8 @@ import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import { runInDurableObject } from "cloudflare:test";
-import type { ConversationAgent, ConversationState } from "../../agents/conversation.ts";
+import type { ConversationState } from "../../src/runtime/conversation.ts";
+import type { ConversationAgent } from "../../src/worker.ts";
 import { waitFor } from "./emulator.ts";
 
 /** How many conversation agents exist: a rejected request must not create one. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isTransient, retryDelay, retryingFetch, type RetryPolicy } from "../src/outbox.ts";
+import { retryAt, retryDelay, retryingFetch, transientFailure, type RetryPolicy } from "../src/retry.ts";
 
-const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 5_000 };
+const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxInlineDelayMs: 5_000 };
 
 function response(status: number, headers: Record<string, string> = {}) {
   return new Response("{}", { status, headers });
@@ -48,7 +48,8 @@ describe("outbound retries", () => {
     expect(calls).toBe(1);
   });
 
-  it("classifies errors worth retrying the turn for", () => {
+  it("classifies errors worth retrying the turn for, with the wait the platform asked for", () => {
+    const isTransient = (error: unknown) => transientFailure(error) !== null;
     expect(isTransient(Object.assign(new Error("x"), { status: 503 }))).toBe(true);
     expect(isTransient(Object.assign(new Error("x"), { status: 429 }))).toBe(true);
     expect(isTransient(Object.assign(new Error("x"), { status: 403, response: { headers: { "retry-after": "5" } } }))).toBe(true);
@@ -59,5 +60,23 @@ describe("outbound retries", () => {
     // AI SDK provider errors (APICallError) carry statusCode and their own verdict.
     expect(isTransient(Object.assign(new Error("overloaded"), { statusCode: 529, isRetryable: true }))).toBe(true);
     expect(isTransient(Object.assign(new Error("bad request"), { statusCode: 400, isRetryable: false }))).toBe(false);
+
+    // Octokit's RequestError: Retry-After of any length, or the rate limit's reset time.
+    expect(transientFailure(Object.assign(new Error("x"), { status: 429, response: { headers: { "retry-after": "120" } } }))).toEqual({ retryAfterMs: 120_000 });
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    const limited = transientFailure(Object.assign(new Error("x"), { status: 403, response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } } }));
+    expect(limited?.retryAfterMs).toBeGreaterThan(590_000);
+    // @discordjs/rest's RateLimitError (ms) and our own errors.
+    expect(transientFailure(Object.assign(new Error("x"), { name: "RateLimitError", retryAfter: 30_000 }))).toEqual({ retryAfterMs: 30_000 });
+    expect(transientFailure(Object.assign(new Error("x"), { status: 429, retryAfterMs: 60_000 }))).toEqual({ retryAfterMs: 60_000 });
+    expect(transientFailure(Object.assign(new Error("x"), { status: 502 }))).toEqual({});
+  });
+
+  it("schedules retried turns with backoff, never sooner than the platform asked", () => {
+    expect(retryAt(0, 1)).toBe(2_000);
+    expect(retryAt(0, 3)).toBe(8_000);
+    expect(retryAt(0, 20)).toBe(300_000);
+    expect(retryAt(0, 1, 120_000)).toBe(120_000);
+    expect(retryAt(0, 8, 1_000)).toBe(256_000);
   });
 });

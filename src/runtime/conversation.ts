@@ -1,0 +1,373 @@
+import { Agent, type Connection, type FiberRecoveryContext } from "agents";
+import type { AgentDefinition } from "../agent.ts";
+import { toolsFor } from "../agent.ts";
+import type { AcceptOutcome, Channel, EffectContext, Outbound } from "../channel.ts";
+import { loadConfig } from "../config.ts";
+import { NormalizedEvent } from "../event.ts";
+import { SqlJournal } from "../harness/journal.ts";
+import { runTurn, type StepReport } from "../harness/turn.ts";
+import { log } from "../log.ts";
+import { resolveModel } from "../models/index.ts";
+import { retryAt, transientFailure } from "../retry.ts";
+import type { Router } from "../routing.ts";
+import { ConversationStore, type InboxRow, type PendingTurn } from "./store.ts";
+
+/** What the live view shows: synced to connected clients by the agents SDK. */
+export interface ConversationState {
+  /** The agent that owns the conversation, once an event was accepted. */
+  readonly agent: string | null;
+  /** The most recent inbox rows, newest first. */
+  readonly inbox: readonly InboxRow[];
+  readonly pending: number;
+  readonly current: { seq: number; dedupeId: string; attempt: number; steps: StepReport[] } | null;
+  readonly last: {
+    seq: number;
+    status: "done" | "failed" | "cancelled" | "waiting";
+    reply?: string;
+    error?: string;
+    steps: number;
+    /** The steps of the attempt that finished, as the journal answered or ran them. */
+    journal?: StepReport[];
+    /** Of this attempt only: a recovered turn answers finished steps from its journal. */
+    modelCalls?: number;
+    replayedSteps?: number;
+    /** When a turn that failed transiently (rate limit, outage) runs again, epoch ms. */
+    retryAt?: number;
+  } | null;
+  readonly turns: { done: number; failed: number };
+}
+
+/** What the runtime is given by the composition root: the agents, their routing, the channels. */
+export interface RuntimeRegistry {
+  readonly router: Router;
+  readonly channels: readonly Channel<unknown>[];
+}
+
+/** The fiber that runs a conversation's turns; recovery re-runs the turn it was in. */
+const DRAIN_FIBER = "drain";
+
+class TurnCancelled extends Error {
+  override name = "TurnCancelled";
+}
+
+/**
+ * One Durable Object per conversation, running whichever declared agent owns it. `accept` makes
+ * an event durable and returns; turns drain the inbox in arrival order, one at a time, in one
+ * fiber per busy period, so an eviction mid-turn is recovered and the turn re-run from its
+ * journal. It knows no agent and no platform: the composition root hands it a registry.
+ */
+export abstract class ConversationRuntime extends Agent<Env, ConversationState> {
+  static override options = {
+    // Viewers connect by conversation key, so they know it; no need to send it back.
+    sendIdentityOnConnect: false,
+    // While a turn runs, its keep-alive alarm is never further away than this. After a crash or
+    // a restart that alarm is what wakes the conversation to finish the turn (the default, 30 s,
+    // would leave an interrupted turn waiting that long).
+    keepAliveIntervalMs: 2_000,
+  };
+
+  /** The agents, routing and channels this Worker was composed with (a getter: the SDK's constructor may need it). */
+  protected abstract get registry(): RuntimeRegistry;
+
+  override initialState: ConversationState = { agent: null, inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
+  private readonly store: ConversationStore;
+  /** True while the drain fiber's loop runs: an accepted event needs nothing more to be reached. */
+  private draining = false;
+  /** The running and the last turn, for `snapshot()`; persisted only when sent to a viewer. */
+  private view: Pick<ConversationState, "current" | "last"> | undefined;
+  /** The turn running in this isolate, so a cancel event can stop it. */
+  private running: { seq: number; controller: AbortController } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Tables exist before onFiberRecovered, which runs ahead of onStart.
+    this.store = new ConversationStore(ctx.storage.sql);
+  }
+
+  /**
+   * Durably records the event for `agentName` (routing's choice; a conversation stays with the
+   * agent that owns it) and returns; the turn runs after. Safe to call twice.
+   */
+  async accept(input: unknown, agentName: string): Promise<AcceptOutcome> {
+    const event = NormalizedEvent.parse(input);
+    const seen = this.store.seen(event);
+    if (seen !== undefined) return { status: "duplicate", seq: seen };
+    if (!event.addressedToBot && !this.store.participated()) {
+      return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
+    }
+    if (event.kind === "cancel") return this.cancel(event);
+    const owner = this.owner();
+    const agent = owner ?? this.registry.router.agent(agentName);
+    if (!agent) return { status: "ignored", reason: `no agent named "${agentName}" is registered` };
+    if (!agent.triggers.includes(event.kind)) {
+      return { status: "ignored", reason: `"${event.kind}" events do not start a turn of agent "${agent.name}"` };
+    }
+    this.store.claim(agent.name, { replace: owner === undefined });
+    const seq = this.store.enqueue(event);
+    // No state broadcast here: the ack path stays short, and the turn publishes as it starts.
+    this.drain();
+    return { status: "accepted", seq };
+  }
+
+  /** The registered agent this conversation belongs to, if it has one yet. */
+  private owner(): AgentDefinition | undefined {
+    const name = this.store.owner();
+    return name === null ? undefined : this.registry.router.agent(name);
+  }
+
+  /**
+   * A conversation an earlier version started records no owner, and one whose owner was removed
+   * from the Worker has none registered: the agent routing picks now takes it over.
+   */
+  private adopt(event: NormalizedEvent): AgentDefinition | undefined {
+    const decision = this.registry.router.route(event);
+    if (!("agent" in decision)) return undefined;
+    log("conversation.adopted", { conversationKey: event.conversationKey, agent: decision.agent.name, previous: this.store.owner() ?? "none" });
+    this.store.claim(decision.agent.name, { replace: true });
+    return decision.agent;
+  }
+
+  /**
+   * Stops the running turn (and one that is waiting for a retry): it ends as cancelled, with
+   * no further platform call. The cancel event is kept only to recognise its redelivery.
+   */
+  private cancel(event: NormalizedEvent): AcceptOutcome {
+    const target = this.store.nextPending();
+    const seq = this.store.recordSettled(event.dedupeId);
+    if (!target) return { status: "ignored", reason: "no turn is running in this conversation" };
+    this.store.settle(target.seq, "cancelled", { error: `cancelled by ${event.actor.name}`, historyKept: this.historyKept() });
+    if (this.running?.seq === target.seq) this.running.controller.abort(new TurnCancelled());
+    log("turn.cancelled", { conversationKey: event.conversationKey, seq: target.seq });
+    this.publish({ current: null, last: { seq: target.seq, status: "cancelled", steps: 0 } });
+    return { status: "accepted", seq };
+  }
+
+  /** Puts a failed turn back in the inbox (operators: after an outage, or a fix); the journal answers its finished steps. */
+  async rerun(seq: number): Promise<boolean> {
+    const queued = this.store.rerun(seq);
+    if (queued) this.drain();
+    return queued;
+  }
+
+  /** The scheduled wake-up, after a crash or for a retry: drains the inbox. */
+  async wake(): Promise<void> {
+    this.drain();
+  }
+
+  /**
+   * Runs pending turns in order, in one fiber that lives while the inbox has pending events.
+   *
+   * Every acknowledged event is covered by that fiber: an event accepted while it runs is
+   * reached by its loop, and otherwise this call registers a new one. `runFiber` writes its
+   * `cf_agents_runs` row before its first await, so the row commits in the same write as the
+   * event, before the ack; after a crash its recovery (onFiberRecovered) wakes the conversation.
+   */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    let entered = false;
+    const run = this.runFiber(DRAIN_FIBER, () => {
+      entered = true;
+      return this.drainInbox();
+    });
+    this.ctx.waitUntil(
+      run.catch((error: unknown) => {
+        // A fiber that failed before its loop ran leaves nobody draining; a loop that ran has
+        // already said so itself, and a newer fiber may be draining by now.
+        if (!entered) this.draining = false;
+        log("turn.drain_failed", { conversationKey: this.name, error: error instanceof Error ? error.message : String(error) });
+      }),
+    );
+  }
+
+  override async onFiberRecovered(ctx: FiberRecoveryContext): Promise<void> {
+    // `turn:<seq>` is what earlier versions named their per-turn fibers: a conversation that was
+    // interrupted under one of them is recovered the same way after an upgrade.
+    if (ctx.name !== DRAIN_FIBER && !ctx.name.startsWith("turn:")) return;
+    log("turn.recovered", { conversationKey: this.name, fiber: ctx.name });
+    // Never run the turn from inside recovery: re-queue it and return.
+    await this.schedule(0, "wake", undefined, { idempotent: true });
+  }
+
+  private async drainInbox(): Promise<void> {
+    try {
+      for (;;) {
+        const pending = this.store.nextPending();
+        if (!pending) return;
+        // A turn waiting out a rate limit or an outage holds the line, so later events keep their
+        // order; its scheduled wake-up runs it when the platform said it may.
+        if (pending.retryAt !== null && pending.retryAt > Date.now()) return;
+        if ((await this.turn(pending).finally(() => (this.running = null))) === "wait") return;
+      }
+    } finally {
+      // In the same synchronous step as the query that found the inbox empty: an event accepted
+      // from here on starts a new fiber instead of waiting for this one.
+      this.draining = false;
+    }
+  }
+
+  private async turn(pending: PendingTurn): Promise<"next" | "wait"> {
+    const { seq, event } = pending;
+    const attempt = this.store.startAttempt(seq);
+    const context = { conversationKey: event.conversationKey, dedupeId: event.dedupeId, seq, attempt };
+    const agent = this.owner() ?? this.adopt(event);
+    if (!agent) {
+      this.finish(seq, "failed", `no registered agent takes this conversation (its owner: ${this.store.owner() ?? "none"})`, context);
+      return "next";
+    }
+    // Attempts that neither finished nor failed transiently crashed mid-way; a turn that keeps
+    // crashing the object must still end.
+    const crashed = attempt - 1 - pending.transientFailures;
+    if (crashed >= agent.limits.maxAttempts) {
+      this.finish(seq, "failed", `gave up after ${crashed} attempts that did not finish`, context);
+      return "next";
+    }
+    const steps: StepReport[] = [];
+    this.publish({ current: { seq, dedupeId: event.dedupeId, attempt, steps } });
+    let outbound: Outbound | undefined;
+    const controller = new AbortController();
+    this.running = { seq, controller };
+    const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
+    try {
+      const { channels } = this.registry;
+      const config = loadConfig(this.env as unknown as Record<string, unknown>, channels);
+      const channel = channels.find((candidate) => candidate.name === event.channel);
+      const channelConfig = config.channels.get(event.channel);
+      if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
+      const replyOn: Outbound = channel.outbound(event.replyTo, channelConfig);
+      outbound = replyOn;
+      const prompt = agent.prompt(event);
+      await this.indicate(replyOn, true, indicator, context);
+      const started = performance.now();
+      const result = await runTurn({
+        model: resolveModel(config.core, agent.model),
+        instructions: agent.instructions,
+        history: this.store.history(agent.limits.historyLimit),
+        prompt,
+        tools: toolsFor(agent, event.channel),
+        toolContext: (effect) => ({
+          ...effect,
+          event,
+          signal: controller.signal,
+          progress: async (step) => replyOn.progress?.(step, effect),
+          channel: { name: event.channel, target: event.replyTo, config: channelConfig },
+        }),
+        outbound: replyOn,
+        journal: new SqlJournal(this.ctx.storage.sql, seq, attempt === 1),
+        signal: controller.signal,
+        turnKey: event.dedupeId,
+        maxSteps: agent.limits.maxSteps,
+        onStep: (step) => {
+          steps.push(step);
+          this.publish({ current: { seq, dedupeId: event.dedupeId, attempt, steps } });
+        },
+      });
+      if (controller.signal.aborted) return "next";
+      await this.indicate(replyOn, false, indicator, context);
+      this.store.remember(promptText(prompt), result.reply);
+      this.store.settle(seq, "done", { historyKept: agent.limits.historyLimit });
+      log("turn.done", {
+        ...context,
+        agent: agent.name,
+        steps: result.steps,
+        replayed: result.replayedSteps,
+        modelCalls: result.modelCalls,
+        // Time of the turn and the part spent waiting on the model, tools and platform. workerd's
+        // clock advances only across I/O, so CPU work shows up in neither: measure that outside.
+        turnMs: Math.round((performance.now() - started) * 100) / 100,
+        externalMs: Math.round(steps.reduce((sum, step) => sum + step.externalMs, 0) * 100) / 100,
+      });
+      this.publish({
+        current: null,
+        last: { seq, status: "done", reply: result.reply, steps: result.steps, journal: steps, modelCalls: result.modelCalls, replayedSteps: result.replayedSteps },
+      });
+      return "next";
+    } catch (error) {
+      // Cancelled: already settled by cancel(); say nothing more on the platform.
+      if (controller.signal.aborted) return "next";
+      const message = error instanceof Error ? error.message : String(error);
+      const failure = transientFailure(error);
+      const deadline = pending.receivedAt + agent.limits.retryWindowMs;
+      // A permanent error (404, 422, Slack's channel_not_found…) will not go away on retry; a
+      // transient one is retried until the retry window closes.
+      if (!failure || Date.now() >= deadline) {
+        if (outbound) await this.indicate(outbound, false, indicator, context);
+        const reason = failure ? `still failing when the ${formatDuration(agent.limits.retryWindowMs)} retry window closed: ${message}` : message;
+        this.finish(seq, "failed", reason, context, steps.length);
+        return "next";
+      }
+      const at = Math.min(deadline, retryAt(Date.now(), pending.transientFailures + 1, failure.retryAfterMs));
+      this.store.recordTransientFailure(seq, message.slice(0, 500), at);
+      const delaySeconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+      log("turn.retry", { ...context, error: message, delaySeconds });
+      // Its own payload: an idempotent wake-up left by recovery must not absorb this one.
+      await this.schedule(delaySeconds, "wake", { retry: seq, attempt });
+      this.publish({ current: null, last: { seq, status: "waiting", error: message, steps: steps.length, retryAt: at } });
+      return "wait";
+    }
+  }
+
+  private finish(seq: number, status: "failed", error: string, context: Record<string, string | number>, steps = 0): void {
+    this.store.settle(seq, status, { error, historyKept: this.historyKept() });
+    log("turn.failed", { ...context, error });
+    this.publish({ current: null, last: { seq, status, error, steps } });
+  }
+
+  private historyKept(): number {
+    return this.owner()?.limits.historyLimit ?? 100;
+  }
+
+  /** The channel's working indicator; never allowed to fail a turn. */
+  private async indicate(outbound: Outbound, on: boolean, effect: EffectContext, context: Record<string, string | number>): Promise<void> {
+    if (!outbound.working) return;
+    try {
+      await outbound.working(on, effect);
+    } catch (error) {
+      log("turn.indicator_failed", { ...context, on, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
+    }
+  }
+
+  /** Live viewers (the dev playground) watch; they never write state. */
+  override shouldConnectionBeReadonly(): boolean {
+    return true;
+  }
+
+  /**
+   * A viewer that connects gets the conversation as it is now, in the SDK's state-sync message
+   * (setState is refused here: it would count as a change made by the read-only viewer).
+   */
+  override onConnect(connection: Connection): void {
+    connection.send(JSON.stringify({ type: "cf_agent_state", state: this.snapshot() }));
+  }
+
+  /**
+   * The conversation as the live view shows it: the inbox from SQLite, the running and the last
+   * turn from memory (after an eviction, the last one a viewer was sent).
+   */
+  snapshot(): ConversationState {
+    const { inbox, pending, done, failed } = this.store.summary();
+    this.view ??= { current: null, last: this.state.last };
+    return { ...this.view, agent: this.store.owner(), inbox, pending, turns: { done, failed } };
+  }
+
+  /**
+   * Records what the running or last turn looks like, and sends it to viewers if there are any.
+   * Nobody watching is the normal case, and then it costs no SQLite statement and no write.
+   */
+  private publish(change: Partial<Pick<ConversationState, "current" | "last">>): void {
+    this.view = { ...(this.view ?? { current: null, last: this.state.last }), ...change };
+    for (const _viewer of this.getConnections()) {
+      this.setState(this.snapshot());
+      return;
+    }
+  }
+}
+
+function promptText(prompt: { role: string; content: unknown }): string {
+  if (prompt.role !== "user" || !Array.isArray(prompt.content)) return "";
+  return prompt.content.map((part: { type: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : "")).join("");
+}
+
+function formatDuration(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}

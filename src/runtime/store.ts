@@ -1,0 +1,298 @@
+import type { LanguageModelV4Message } from "@ai-sdk/provider";
+import type { NormalizedEvent } from "../event.ts";
+import { JOURNAL_SCHEMA, type Sql } from "../harness/journal.ts";
+
+/** A pending event as the drain loop reads it. */
+export interface PendingTurn {
+  readonly seq: number;
+  readonly dedupeId: string;
+  readonly event: NormalizedEvent;
+  /** Attempts started before this one. */
+  readonly attempts: number;
+  /** Of those, the ones that ended in a transient failure (the rest crashed mid-way). */
+  readonly transientFailures: number;
+  readonly receivedAt: number;
+  /** Set while the turn waits out a transient failure: not to be run before this time. */
+  readonly retryAt: number | null;
+}
+
+export type TurnStatus = "done" | "failed" | "cancelled";
+
+export interface InboxRow {
+  readonly seq: number;
+  readonly dedupeId: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly error: string | null;
+  readonly receivedAt: number;
+  readonly retryAt: number | null;
+}
+
+export interface StoreLimits {
+  /** Settled events kept (as dedupe ids) to recognise redeliveries. */
+  readonly settledKept: number;
+  /** Journals of the latest turns kept for inspection. */
+  readonly journalsKept: number;
+  /** Failed turns kept with their event and journal, for an operator to inspect and re-run. */
+  readonly failedKept: number;
+  /** Compaction runs on every `compactEvery`-th settled turn; storage stays bounded between runs. */
+  readonly compactEvery: number;
+}
+
+/**
+ * Platforms redeliver within minutes (Slack's last retry comes after 5 min, Linear's after 6 h),
+ * and a conversation rarely sees 100 events in that time; an older redelivery would start a
+ * turn again.
+ */
+export const STORE_LIMITS: StoreLimits = { settledKept: 100, journalsKept: 5, failedKept: 20, compactEvery: 10 };
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS sb_inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedupe_id TEXT NOT NULL UNIQUE,
+    event TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    received_at INTEGER NOT NULL,
+    settled_at INTEGER,
+    error TEXT,
+    transient_failures INTEGER NOT NULL DEFAULT 0,
+    retry_at INTEGER
+  )`,
+  "CREATE TABLE IF NOT EXISTS sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+  JOURNAL_SCHEMA,
+  "CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];
+
+/** Columns added after the first release: added to tables an older version created. */
+const ADDED_COLUMNS: readonly [table: string, column: string, definition: string][] = [
+  ["sb_inbox", "transient_failures", "INTEGER NOT NULL DEFAULT 0"],
+  ["sb_inbox", "retry_at", "INTEGER"],
+];
+
+/**
+ * A conversation's durable state in its SQLite: the inbox (one row per event, UNIQUE on the
+ * platform's delivery id, plus aliases for events a platform delivers twice under two ids), the
+ * owning agent, whether the bot has taken part, the history the model is shown, and compaction.
+ * Every call is synchronous SQL: the Durable Object commits it with the output gate, before the
+ * ack leaves. It knows no agent and no platform.
+ */
+export class ConversationStore {
+  private readonly sql: Sql;
+  private readonly limits: StoreLimits;
+  private readonly now: () => number;
+  private ownerName: string | null | undefined;
+  private hasParticipated: boolean | undefined;
+
+  constructor(sql: Sql, limits: StoreLimits = STORE_LIMITS, now: () => number = Date.now) {
+    this.sql = sql;
+    this.limits = limits;
+    this.now = now;
+    for (const statement of SCHEMA) sql.exec(statement);
+    const columns = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('sb_inbox')").toArray().map((row) => row.name));
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      if (!columns.has(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+  }
+
+  /** The inbox row an earlier delivery of this event made, under any of its ids. */
+  seen(event: Pick<NormalizedEvent, "dedupeId" | "aliases">): number | undefined {
+    const ids = [event.dedupeId, ...event.aliases];
+    const marks = ids.map(() => "?").join(", ");
+    return this.sql
+      .exec<{ seq: number }>(
+        `SELECT seq FROM sb_inbox WHERE dedupe_id IN (${marks}) UNION ALL SELECT seq FROM sb_alias WHERE alias IN (${marks}) LIMIT 1`,
+        ...ids,
+        ...ids,
+      )
+      .toArray()[0]?.seq;
+  }
+
+  /** The agent that owns this conversation: the one its first accepted event was routed to. */
+  owner(): string | null {
+    this.ownerName ??= this.sql.exec<{ value: string }>("SELECT value FROM sb_meta WHERE key = 'agent'").toArray()[0]?.value ?? null;
+    return this.ownerName;
+  }
+
+  /** Records the owner; an existing one stays unless `replace` (its agent is gone). */
+  claim(agent: string, { replace = false } = {}): void {
+    const current = this.owner();
+    if (current === agent || (current !== null && !replace)) return;
+    this.sql.exec("INSERT INTO sb_meta (key, value) VALUES ('agent', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", agent);
+    this.ownerName = agent;
+  }
+
+  /** Whether the bot has replied here: read once, then kept (only this object writes it). */
+  participated(): boolean {
+    this.hasParticipated ??= this.sql.exec("SELECT 1 FROM sb_meta WHERE key = 'participated'").toArray().length > 0;
+    return this.hasParticipated;
+  }
+
+  /** Puts the event in the inbox; its turn runs later. */
+  enqueue(event: NormalizedEvent): number {
+    const seq = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO sb_inbox (dedupe_id, event, received_at) VALUES (?, ?, ?) RETURNING seq",
+        event.dedupeId,
+        JSON.stringify(event),
+        this.now(),
+      )
+      .one().seq;
+    for (const alias of event.aliases) this.sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
+    return seq;
+  }
+
+  /** Records an event that starts no turn (a cancel), only so its redelivery is recognised. */
+  recordSettled(dedupeId: string): number {
+    const now = this.now();
+    return this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO sb_inbox (dedupe_id, status, received_at, settled_at) VALUES (?, 'done', ?, ?) RETURNING seq",
+        dedupeId,
+        now,
+        now,
+      )
+      .one().seq;
+  }
+
+  /** The oldest pending turn: turns run in arrival order, one at a time. */
+  nextPending(): PendingTurn | undefined {
+    const row = this.sql
+      .exec<{ seq: number; dedupe_id: string; event: string; attempts: number; transient_failures: number; received_at: number; retry_at: number | null }>(
+        "SELECT seq, dedupe_id, event, attempts, transient_failures, received_at, retry_at FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    return {
+      seq: row.seq,
+      dedupeId: row.dedupe_id,
+      event: JSON.parse(row.event) as NormalizedEvent,
+      attempts: row.attempts,
+      transientFailures: row.transient_failures,
+      receivedAt: row.received_at,
+      retryAt: row.retry_at,
+    };
+  }
+
+  /** Counted before the work, so a turn that crashes the object every time still ends. */
+  startAttempt(seq: number): number {
+    return this.sql.exec<{ attempts: number }>("UPDATE sb_inbox SET attempts = attempts + 1, retry_at = NULL WHERE seq = ? RETURNING attempts", seq).one()
+      .attempts;
+  }
+
+  /** The attempt ended in a failure worth retrying (rate limit, outage); it runs again at `retryAt`. */
+  recordTransientFailure(seq: number, error: string, retryAt: number): void {
+    this.sql.exec(
+      "UPDATE sb_inbox SET transient_failures = transient_failures + 1, error = ?, retry_at = ? WHERE seq = ?",
+      error,
+      retryAt,
+      seq,
+    );
+  }
+
+  /**
+   * Ends a turn. A done or cancelled turn keeps only its dedupe id; a failed one keeps its event
+   * and journal for an operator to inspect and re-run. Every `compactEvery` turns older rows go.
+   */
+  settle(seq: number, status: TurnStatus, { error, historyKept }: { error?: string; historyKept: number }): void {
+    this.sql.exec(
+      `UPDATE sb_inbox SET status = ?, settled_at = ?, error = ?, retry_at = NULL${status === "failed" ? "" : ", event = NULL"} WHERE seq = ?`,
+      status,
+      this.now(),
+      error ?? null,
+      seq,
+    );
+    if (seq % this.limits.compactEvery === 0) this.compact(seq, historyKept);
+  }
+
+  /**
+   * Recent journals stay for inspection, failed turns for re-runs, enough dedupe ids for the
+   * platforms' redeliveries, and the history the model is shown.
+   */
+  private compact(seq: number, historyKept: number): void {
+    const { journalsKept, settledKept, failedKept } = this.limits;
+    const failedFloor =
+      this.sql
+        .exec<{ seq: number }>("SELECT seq FROM sb_inbox WHERE status = 'failed' ORDER BY seq DESC LIMIT 1 OFFSET ?", failedKept - 1)
+        .toArray()[0]?.seq ?? 0;
+    this.sql.exec(
+      "DELETE FROM sb_journal WHERE seq <= ? AND (seq < ? OR seq NOT IN (SELECT seq FROM sb_inbox WHERE status = 'failed'))",
+      seq - journalsKept,
+      failedFloor,
+    );
+    this.sql.exec(
+      "DELETE FROM sb_inbox WHERE status != 'pending' AND seq <= ? AND (status != 'failed' OR seq < ?)",
+      seq - settledKept,
+      failedFloor,
+    );
+    this.sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - settledKept);
+    this.sql.exec("DELETE FROM sb_history WHERE id <= (SELECT MAX(id) FROM sb_history) - ?", historyKept);
+  }
+
+  /**
+   * Puts a failed turn back in the inbox; its journal answers the steps that finished. Its
+   * earlier attempts all ended with a recorded failure, so none counts as a crash.
+   */
+  rerun(seq: number): boolean {
+    return (
+      this.sql
+        .exec(
+          `UPDATE sb_inbox SET status = 'pending', transient_failures = attempts, error = NULL, settled_at = NULL
+           WHERE seq = ? AND status = 'failed' AND event IS NOT NULL RETURNING seq`,
+          seq,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  /** The last `limit` messages, oldest first. */
+  history(limit: number): LanguageModelV4Message[] {
+    return this.sql
+      .exec<{ role: "user" | "assistant"; content: string }>(
+        "SELECT role, content FROM (SELECT id, role, content FROM sb_history ORDER BY id DESC LIMIT ?) ORDER BY id",
+        limit,
+      )
+      .toArray()
+      .map(({ role, content }) => ({ role, content: [{ type: "text", text: content }] }));
+  }
+
+  /** Adds a turn's exchange to the history; a reply also marks the bot as taking part here. */
+  remember(prompt: string, reply: string): void {
+    if (!reply) {
+      this.sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?)", prompt);
+      return;
+    }
+    this.sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?), ('assistant', ?)", prompt, reply);
+    if (!this.participated()) {
+      this.sql.exec("INSERT INTO sb_meta (key, value) VALUES ('participated', '1')");
+      this.hasParticipated = true;
+    }
+  }
+
+  /** The latest inbox rows, newest first, and counts by status: what the live view and operators see. */
+  summary(rows = 10): { inbox: InboxRow[]; pending: number; done: number; failed: number } {
+    const inbox = this.sql
+      .exec<{ seq: number; dedupe_id: string; status: string; attempts: number; error: string | null; received_at: number; retry_at: number | null }>(
+        "SELECT seq, dedupe_id, status, attempts, error, received_at, retry_at FROM sb_inbox ORDER BY seq DESC LIMIT ?",
+        rows,
+      )
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        dedupeId: row.dedupe_id,
+        status: row.status,
+        attempts: row.attempts,
+        error: row.error,
+        receivedAt: row.received_at,
+        retryAt: row.retry_at,
+      }));
+    const counts = this.sql
+      .exec<{ pending: number; done: number; failed: number }>(
+        `SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'done'), 0) AS done,
+                COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox`,
+      )
+      .one();
+    return { inbox, ...counts };
+  }
+}

@@ -1,0 +1,71 @@
+import { getAgentByName } from "agents";
+import { Hono } from "hono";
+import type { AgentDefinition } from "./agent.ts";
+import type { AcceptOutcome, Channel } from "./channel.ts";
+import type { NormalizedEvent } from "./event.ts";
+import { createIngress } from "./ingress/app.ts";
+import { createRouter, type Route } from "./routing.ts";
+import { ConversationRuntime, type RuntimeRegistry } from "./runtime/conversation.ts";
+
+export interface SwitchboardOptions {
+  readonly channels: readonly Channel<unknown>[];
+  readonly agents: readonly AgentDefinition[];
+  readonly routes: readonly Route[];
+}
+
+/**
+ * Composes a Worker from channels, agents and routes, checking the agents and the routes once
+ * at startup. The Worker entry exports both halves:
+ *
+ * ```ts
+ * const switchboard = createSwitchboard({ channels, agents, routes });
+ * export class ConversationAgent extends switchboard.Conversation {}
+ * export default switchboard.app;
+ * ```
+ */
+export function createSwitchboard({ channels, agents, routes }: SwitchboardOptions) {
+  const router = createRouter(agents, routes);
+  const registry: RuntimeRegistry = { router, channels };
+
+  class Conversation extends ConversationRuntime {
+    protected override get registry(): RuntimeRegistry {
+      return registry;
+    }
+  }
+
+  // Routing decides before any object wakes: an event no agent wants costs no Durable Object.
+  // One RPC per event otherwise: an Agent's public methods start its lifecycle themselves
+  // (node_modules/agents/docs/lifecycle.md), so getAgentByName's extra round trip buys nothing.
+  async function dispatch(env: Env, event: NormalizedEvent): Promise<AcceptOutcome> {
+    const decision = router.route(event);
+    if ("ignore" in decision) return { status: "ignored", reason: decision.ignore };
+    return env.CONVERSATION.getByName(event.conversationKey).accept(event, decision.agent.name);
+  }
+
+  const app = createIngress({ channels, deliver: dispatch });
+
+  // The live view of conversations (the dev playground). Off unless AGENT_INSPECTOR=true: it
+  // shows conversation contents to whoever can reach the Worker.
+  app.get("/agents/conversation/:key", async (c) => {
+    if (c.env.AGENT_INSPECTOR !== "true") return c.json({ error: "not found" }, 404);
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.json({ error: "expected a WebSocket upgrade" }, 426);
+    const agent = await getAgentByName(c.env.CONVERSATION, c.req.param("key"));
+    return agent.fetch(c.req.raw);
+  });
+
+  return {
+    /** The Worker's fetch handler: webhooks, /health, and the live view when enabled. */
+    app,
+    /** The conversation Durable Object's base class, bound to these agents and channels. */
+    Conversation,
+    router,
+    /**
+     * Routes a verified, normalized event and hands it to its conversation; resolves once it is
+     * durable. The ingress uses it, and so do channels that receive events outside a webhook
+     * (Discord's Gateway object).
+     */
+    dispatch,
+  };
+}
+
+export type Switchboard = ReturnType<typeof createSwitchboard>;

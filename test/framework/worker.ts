@@ -1,0 +1,24 @@
+// The Worker the framework tests run: the production agents and channels, plus a third agent a
+// test declared, routed by one rule ahead of the others. Nothing in src/ or agents/ changes.
+import { agents, routes } from "../../agents/index.ts";
+import { channels } from "../../channels/index.ts";
+import { DiscordGateway as DiscordGatewayObject } from "../../channels/durable-objects.ts";
+import type { NormalizedEvent } from "../../src/event.ts";
+import { createSwitchboard } from "../../src/switchboard.ts";
+import { notes } from "./notes-agent.ts";
+
+const switchboard = createSwitchboard({
+  channels,
+  agents: [notes, ...agents],
+  routes: [{ agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" }, ...routes],
+});
+
+export class ConversationAgent extends switchboard.Conversation {}
+
+export class DiscordGateway extends DiscordGatewayObject {
+  protected override dispatch(event: NormalizedEvent) {
+    return switchboard.dispatch(this.env, event);
+  }
+}
+
+export default switchboard.app satisfies ExportedHandler<Env>;
