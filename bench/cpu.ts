@@ -9,7 +9,7 @@ import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker, type RunningWorker } from "../dev/workerd.ts";
 import { ceilingOf, prepareMentions } from "./events.ts";
 import { openLoop } from "./load.ts";
-import { processesInGroup, startNodeChild } from "./processes.ts";
+import { BENCH_ENTRY, processesInGroup, startNodeChild } from "./processes.ts";
 
 process.env.PATH = `${join(ROOT, "node_modules/.bin")}${delimiter}${process.env.PATH ?? ""}`;
 
@@ -42,8 +42,8 @@ function spent(before: Map<number, number>, after: Map<number, number>, wrangler
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const dir = mkdtempSync(join(tmpdir(), "switchboard-cpu-"));
-const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true"};
-const worker = await startWorker({ vars, persistTo: dir });
+const vars: Record<string, string> = { ...devVars(emulator.url)};
+const worker = await startWorker({ vars, persistTo: dir, entry: BENCH_ENTRY });
 const secret = vars.SLACK_SIGNING_SECRET!;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2500));
 async function replies(): Promise<number> {

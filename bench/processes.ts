@@ -83,3 +83,6 @@ export async function parkTurns(emulatorUrl: string, ms: number, count: number):
   });
   if (!response.ok) throw new Error(`the emulator refused the fault: ${response.status}`);
 }
+
+/** The benchmark's Worker entry: production plus the ceiling and classifier routes. */
+export const BENCH_ENTRY = "bench/worker.ts";

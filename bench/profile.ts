@@ -11,7 +11,7 @@ import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker } from "../dev/workerd.ts";
 import { prepareMentions } from "./events.ts";
 import { closedLoop } from "./load.ts";
-import { parkTurns, startNodeChild } from "./processes.ts";
+import { BENCH_ENTRY, parkTurns, startNodeChild } from "./processes.ts";
 import type WebSocketClient from "ws";
 
 // Node's built-in WebSocket sends no Origin, which wrangler's inspector refuses; `ws` can. Loaded
@@ -75,7 +75,7 @@ function owner(url: string, functionName: string): string {
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const dir = mkdtempSync(join(tmpdir(), "switchboard-profile-"));
 const vars = { ...devVars(emulator.url) };
-const worker = await startWorker({ vars, persistTo: dir });
+const worker = await startWorker({ vars, persistTo: dir, entry: BENCH_ENTRY });
 try {
   const secret = vars.SLACK_SIGNING_SECRET!;
   const warm = await prepareMentions({ count: 200, conversations: CONVERSATIONS, secret, offset: 0, channelPrefix: "PR" });

@@ -13,7 +13,7 @@ import { DEV_SLACK } from "../dev/emulator/slack.ts";
 import { signSlack } from "../dev/slack-events.ts";
 import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
 import { closedLoop, openLoop, wallNow, type LoadResult, type PreparedRequest } from "./load.ts";
-import { parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
+import { BENCH_ENTRY, parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
 import type { RecordedReply } from "./emulator-process.ts";
 
 // wrangler's launcher needs Node ≥ 22: put the project's node first, as `npm run` does.
@@ -64,7 +64,7 @@ const { signingSecret } = { signingSecret: devVars().SLACK_SIGNING_SECRET! };
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const peer = await startNodeChild("bench/peer.ts", [emulator.url]);
-const vars: Record<string, string> = { ...devVars(emulator.url), BENCH_ROUTES: "true", PROBE: process.env.PROBE ?? "" };
+const vars: Record<string, string> = { ...devVars(emulator.url), PROBE: process.env.PROBE ?? "" };
 const tempDirs: string[] = [];
 const tempDir = (name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `switchboard-bench-${name}-`));
@@ -137,7 +137,7 @@ const mentions = async (count: number, conversations: number, channelPrefix: str
 
 try {
   const ackDir = tempDir("ack");
-  worker = await startWorker({ vars, persistTo: ackDir });
+  worker = await startWorker({ vars, persistTo: ackDir, entry: BENCH_ENTRY });
   const rssIdle = workerdRss(worker);
 
   // ---- 1. Ingress ack path ------------------------------------------------------------------
@@ -358,7 +358,7 @@ try {
   if (runs("recovery")) {
     console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.postMessage, SIGKILL, restart on the same state\n`);
     const persistTo = tempDir("recovery");
-    worker = await startWorker({ vars, persistTo });
+    worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
     const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "RC");
     const before = await replyTotal();
     await emulatorControl("POST", "/faults", {
@@ -377,7 +377,7 @@ try {
     worker.kill("SIGKILL");
     await worker.exited;
     const restarting = performance.now();
-    worker = await startWorker({ vars, persistTo });
+    worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
     const ready = performance.now();
     const drained = await drain("RC", RECOVERY_TURNS, 90_000);
     const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("CRC"));
@@ -410,7 +410,7 @@ try {
   if (runs("storage")) {
     console.log("\n4a. SQLite bytes of one conversation after N turns\n");
     const persistTo = tempDir("storage");
-    worker = await startWorker({ vars, persistTo });
+    worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
     const doDir = join(persistTo, "v3", "do");
     const files = () =>
       existsDir(doDir)
