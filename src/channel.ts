@@ -67,7 +67,7 @@ export interface EffectContext {
   readonly replay: boolean;
 }
 
-export interface Delivery {
+export interface PostedMessage {
   /** Platform id of what was posted (comment id, message ts…). */
   readonly id: string;
   readonly url?: string;
@@ -76,7 +76,7 @@ export interface Delivery {
 /** Talks back to the platform for one conversation. */
 export interface Outbound {
   /** Post `markdown` in place (thread, issue, session) exactly once per idempotency key. */
-  reply(markdown: string, effect: EffectContext): Promise<Delivery>;
+  reply(markdown: string, effect: EffectContext): Promise<PostedMessage>;
   /**
    * Shows a finished tool step where the platform has a place for it (Linear's action
    * activities), exactly once per idempotency key.

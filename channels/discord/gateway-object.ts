@@ -19,7 +19,7 @@ export interface GatewayStatus {
   readonly lastEventAgeMs: number | null;
   readonly connects: number;
   readonly resumes: number;
-  readonly delivered: number;
+  readonly dispatched: number;
   readonly error?: string;
 }
 
@@ -91,7 +91,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
       lastEventAgeMs: lastEventAt ? Date.now() - lastEventAt : null,
       connects: Number(this.get("connects") ?? 0),
       resumes: Number(this.get("resumes") ?? 0),
-      delivered: Number(this.get("delivered") ?? 0),
+      dispatched: Number(this.get("dispatched") ?? 0),
       ...(error ? { error } : {}),
     };
   }
@@ -230,7 +230,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
     this.work = this.work
       .then(async () => {
         if (generation !== this.generation) return;
-        if (event === "MESSAGE_CREATE") await this.deliver(data as GatewayMessageCreateDispatchData);
+        if (event === "MESSAGE_CREATE") await this.forward(data as GatewayMessageCreateDispatchData);
         this.put("last_event_at", String(Date.now()));
         if (machine && machine === this.machine) this.apply(machine.handled(seq));
       })
@@ -238,7 +238,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
     this.ctx.waitUntil(this.work);
   }
 
-  private async deliver(data: GatewayMessageCreateDispatchData): Promise<void> {
+  private async forward(data: GatewayMessageCreateDispatchData): Promise<void> {
     const config = this.config();
     if (!config) return;
     const core = CoreConfig.safeParse(this.env);
@@ -252,14 +252,14 @@ export abstract class DiscordGateway extends DurableObject<Env> {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await this.dispatch(event.data);
-        this.put("delivered", String(Number(this.get("delivered") ?? 0) + 1));
+        this.put("dispatched", String(Number(this.get("dispatched") ?? 0) + 1));
         log(`discord.gateway_${outcome.status}`, { conversationKey: event.data.conversationKey, dedupeId: event.data.dedupeId });
         return;
       } catch (error) {
         if (attempt >= 5) {
           // Not saving this seq: after a resume Discord replays the event.
-          log("discord.gateway_deliver_failed", { dedupeId: event.data.dedupeId });
-          this.apply([{ type: "reconnect", resume: true, delayMs: 5000, closeCode: 4900, reason: "delivery failed" }]);
+          log("discord.gateway_dispatch_failed", { dedupeId: event.data.dedupeId });
+          this.apply([{ type: "reconnect", resume: true, delayMs: 5000, closeCode: 4900, reason: "dispatch failed" }]);
           throw error;
         }
         await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));

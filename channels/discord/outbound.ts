@@ -1,7 +1,7 @@
 import { DiscordAPIError, type REST } from "@discordjs/rest";
 import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-types/v10";
-import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
-import { partKey } from "../../src/delivery.ts";
+import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
+import { partKey } from "../../src/post-parts.ts";
 import { toHex } from "../../src/crypto.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { splitMessage } from "../../src/format/split.ts";
@@ -40,12 +40,12 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
   const rest = discordRest(config);
 
   return {
-    async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+    async reply(markdown: string, effect: EffectContext): Promise<PostedMessage> {
       const parts = splitMessage(markdown, MESSAGE_LIMIT);
-      let first: Delivery | null = null;
+      let first: PostedMessage | null = null;
       let viaInteraction = interactionUsable(target, now());
       for (const [index, part] of parts.entries()) {
-        let sent: Delivery | null = null;
+        let sent: PostedMessage | null = null;
         if (viaInteraction && target.interaction) {
           try {
             sent = await interactionMessage(rest, target, part, index);
@@ -74,7 +74,7 @@ function interactionUsable(target: DiscordTarget, at: number): boolean {
   return target.interaction !== undefined && Date.parse(target.interaction.expiresAt) - TOKEN_MARGIN_MS > at;
 }
 
-async function interactionMessage(rest: REST, target: DiscordTarget, content: string, index: number): Promise<Delivery> {
+async function interactionMessage(rest: REST, target: DiscordTarget, content: string, index: number): Promise<PostedMessage> {
   const { applicationId, token } = target.interaction!;
   const body = { content, allowed_mentions: NO_PINGS };
   // A command's deferred response is the message to fill in; a button's @original is the
@@ -86,7 +86,7 @@ async function interactionMessage(rest: REST, target: DiscordTarget, content: st
   return { id: message.id };
 }
 
-async function channelMessage(rest: REST, target: DiscordTarget, content: string, key: string, first: boolean): Promise<Delivery> {
+async function channelMessage(rest: REST, target: DiscordTarget, content: string, key: string, first: boolean): Promise<PostedMessage> {
   const body: RESTPostAPIChannelMessageJSONBody = {
     content,
     nonce: await nonceFor(key),

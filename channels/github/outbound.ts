@@ -1,7 +1,7 @@
 import type { Octokit } from "@octokit/rest";
-import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
-import { postParts } from "../../src/delivery.ts";
+import { postParts } from "../../src/post-parts.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
@@ -21,7 +21,7 @@ export function githubOutbound(target: GitHubTarget, config: GitHubConfig): Outb
   const where = { owner: target.owner, repo: target.repo, issue_number: target.number };
 
   return {
-    reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+    reply(markdown: string, effect: EffectContext): Promise<PostedMessage> {
       return postParts(splitMessage(markdown, COMMENT_LIMIT), effect, {
         findPosted: (key) => findMarked(octokit(), where, key),
         async post(part, key) {
@@ -38,8 +38,8 @@ async function findMarked(
   octokit: Octokit,
   where: { owner: string; repo: string; issue_number: number },
   key: string,
-): Promise<Map<string, Delivery>> {
-  const found = new Map<string, Delivery>();
+): Promise<Map<string, PostedMessage>> {
+  const found = new Map<string, PostedMessage>();
   const pattern = /<!-- switchboard:([^\s]+) -->/g;
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...where, per_page: 100 })) {
     for (const comment of page.data) {

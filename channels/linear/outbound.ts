@@ -1,5 +1,5 @@
 import { AgentSession_ActivitiesQuery, Issue_CommentsQuery } from "@linear/sdk";
-import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import { toHex } from "../../src/crypto.ts";
 import type { ReplyTo } from "../../src/event.ts";
 import { log } from "../../src/log.ts";
@@ -42,7 +42,7 @@ export function linearOutbound(target: LinearTarget, config: LinearConfig): Outb
   let keepalive: ReturnType<typeof setInterval> | undefined;
 
   /** Sends one activity exactly once per key: with `replay`, the session's activities are checked first. */
-  async function activity(content: ActivityContent, effect: EffectContext, options: { ephemeral?: boolean } = {}): Promise<Delivery> {
+  async function activity(content: ActivityContent, effect: EffectContext, options: { ephemeral?: boolean } = {}): Promise<PostedMessage> {
     const id = await idFor(effect.idempotencyKey);
     if (effect.replay && (await activityIds(api(), session!)).has(id)) return { id };
     await api().sdk.createAgentActivity({ agentSessionId: session!, id, content, ...(options.ephemeral ? { ephemeral: true } : {}) });
@@ -118,7 +118,7 @@ async function activityTypes(api: LinearApi, session: string): Promise<Set<strin
 }
 
 /** A comment on the issue (threaded under the comment being answered), exactly once per key. */
-async function comment(api: LinearApi, target: LinearTarget, markdown: string, effect: EffectContext): Promise<Delivery> {
+async function comment(api: LinearApi, target: LinearTarget, markdown: string, effect: EffectContext): Promise<PostedMessage> {
   const id = await idFor(effect.idempotencyKey);
   if (effect.replay) {
     const existing = await findMarked(api, target.issueId, effect.idempotencyKey);
@@ -133,7 +133,7 @@ async function comment(api: LinearApi, target: LinearTarget, markdown: string, e
   return { id };
 }
 
-async function findMarked(api: LinearApi, issueId: string, key: string): Promise<Delivery | null> {
+async function findMarked(api: LinearApi, issueId: string, key: string): Promise<PostedMessage | null> {
   const comments = await new Issue_CommentsQuery(api.request, issueId, { first: 250 }).fetch();
   const found = comments.nodes.find((node) => node.body.includes(marker(key)));
   return found ? { id: found.id, ...(found.url ? { url: found.url } : {}) } : null;

@@ -1,7 +1,7 @@
 import type { SlackAPIClient } from "slack-web-api-client";
-import type { Delivery, EffectContext, Outbound } from "../../src/channel.ts";
+import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import type { ReplyTo } from "../../src/event.ts";
-import { postParts } from "../../src/delivery.ts";
+import { postParts } from "../../src/post-parts.ts";
 import { retryingFetch } from "../../src/retry.ts";
 import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
@@ -20,7 +20,7 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
   const viaResponseUrl = target.responseUrl !== undefined && target.messageTs === undefined;
 
   return {
-    async reply(markdown: string, effect: EffectContext): Promise<Delivery> {
+    async reply(markdown: string, effect: EffectContext): Promise<PostedMessage> {
       const parts = toSlackMessages(markdown);
       if (viaResponseUrl) return respond(target.responseUrl!, parts, effect, config);
       return postParts(parts, effect, {
@@ -70,8 +70,8 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
 }
 
 /** Replies in the thread that carry this key (or one of its parts) in their metadata, by key. */
-async function findMarked(client: SlackAPIClient, target: SlackTarget, key: string): Promise<Map<string, Delivery>> {
-  const found = new Map<string, Delivery>();
+async function findMarked(client: SlackAPIClient, target: SlackTarget, key: string): Promise<Map<string, PostedMessage>> {
+  const found = new Map<string, PostedMessage>();
   let cursor: string | undefined;
   do {
     let page;
@@ -107,7 +107,7 @@ async function findMarked(client: SlackAPIClient, target: SlackTarget, key: stri
  * so a post interrupted by a crash may be repeated once on recovery; the journal keeps every
  * other case exactly once.
  */
-async function respond(responseUrl: string, parts: string[], effect: EffectContext, config: SlackConfig): Promise<Delivery> {
+async function respond(responseUrl: string, parts: string[], effect: EffectContext, config: SlackConfig): Promise<PostedMessage> {
   const url = responseTarget(responseUrl, config);
   const post = retryingFetch();
   for (const text of parts) {

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4Message,
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
-import type { Delivery, EffectContext, Outbound } from "../channel.ts";
+import type { PostedMessage, EffectContext, Outbound } from "../channel.ts";
 import { transientFailure } from "../retry.ts";
 import type { Journal, StepKind } from "./journal.ts";
 import { describeTools, type ToolContext, type ToolSet } from "./tools.ts";
@@ -41,7 +41,7 @@ export interface StepReport {
 
 export interface TurnResult {
   readonly reply: string;
-  readonly delivery: Delivery | null;
+  readonly posted: PostedMessage | null;
   readonly steps: number;
   readonly modelCalls: number;
   readonly replayedSteps: number;
@@ -149,14 +149,14 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
 
   if (capped) reply = `I stopped after ${input.maxSteps} steps without reaching an answer.`;
 
-  let delivery: Delivery | null = null;
+  let posted: PostedMessage | null = null;
   if (reply.trim()) {
-    delivery = (await journaled("reply", "reply", async (effect) => {
+    posted = (await journaled("reply", "reply", async (effect) => {
       const sent = await input.outbound.reply(reply, effect);
       return { ...sent } as JSONValue;
-    })) as unknown as Delivery;
+    })) as unknown as PostedMessage;
   }
-  return { reply, delivery, steps: step, modelCalls, replayedSteps, capped };
+  return { reply, posted, steps: step, modelCalls, replayedSteps, capped };
 }
 
 function parseToolInput(raw: string): unknown {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { Delivery } from "../src/channel.ts";
-import { partKey, postParts } from "../src/delivery.ts";
+import type { PostedMessage } from "../src/channel.ts";
+import { partKey, postParts } from "../src/post-parts.ts";
 
 function platform(already: Record<string, string> = {}) {
   const posts: { part: string; key: string }[] = [];
   return {
     posts,
     poster: {
-      async findPosted(): Promise<ReadonlyMap<string, Delivery>> {
+      async findPosted(): Promise<ReadonlyMap<string, PostedMessage>> {
         return new Map(Object.entries(already).map(([key, id]) => [key, { id }]));
       },
-      async post(part: string, key: string): Promise<Delivery> {
+      async post(part: string, key: string): Promise<PostedMessage> {
         posts.push({ part, key });
         return { id: `new-${posts.length}` };
       },
