@@ -6,6 +6,8 @@ export { defineAgent, renderEvent, AgentDefinitionError, DEFAULT_LIMITS, PROMPT_
 export type { AgentDeclaration, AgentDefinition, AgentLimits, PromptEvent } from "./agent.ts";
 export { defineTool, channelTools } from "./harness/tools.ts";
 export type { Tool, ToolContext, ToolSet, ProgressStep } from "./harness/tools.ts";
+export { defineEmbeddedModel } from "./models/embedded.ts";
+export type { EmbeddedDecision, EmbeddedTurn, ToolOutcome } from "./models/embedded.ts";
 export { createRouter } from "./routing.ts";
 export type { Route, RouteDecision, Router } from "./routing.ts";
 export { EventKind } from "./event.ts";

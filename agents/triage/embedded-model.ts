@@ -1,11 +1,3 @@
-import type {
-  JSONValue,
-  LanguageModelV4,
-  LanguageModelV4CallOptions,
-  LanguageModelV4Content,
-  LanguageModelV4GenerateResult,
-  LanguageModelV4Message,
-} from "@ai-sdk/provider";
 import {
   classifyIssue,
   detectMissingInfo,
@@ -13,65 +5,20 @@ import {
   mapLabelToRepositoryLabel,
   type IssueLabel,
 } from "./classifier/index.ts";
-import { PROMPT_EVENT_KEY, type PromptEvent } from "../../src/index.ts";
 import { pullRequestReview } from "./pull-request.ts";
+import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type PromptEvent, type ToolOutcome } from "../../src/index.ts";
 
 /**
  * The default model: deterministic, offline, no key. It is not a language model; it drives
  * the same tool loop a real one would (list labels → add labels → answer), deciding each step
  * from the trained issue classifier and the tool results already in the prompt.
  */
-export const embeddedModel: LanguageModelV4 = {
-  specificationVersion: "v4",
-  provider: "switchboard",
-  modelId: "embedded-triage",
-  supportedUrls: {},
-  async doGenerate(options) {
-    return generate(options);
-  },
-  async doStream() {
-    throw new Error("the embedded model does not stream; use doGenerate");
-  },
-};
+export const embeddedModel = defineEmbeddedModel("embedded-triage", decide);
 
 const ISSUE_KINDS = new Set(["issue_opened", "issue_reopened", "issue_assigned", "assigned"]);
 const PR_KINDS = new Set(["pr_opened", "pr_ready_for_review"]);
 
-function generate(options: LanguageModelV4CallOptions): LanguageModelV4GenerateResult {
-  const { event, toolResults, history } = readPrompt(options.prompt);
-  const available = new Set((options.tools ?? []).map((tool) => tool.name));
-  const decision = event ? decide(event, toolResults, available, history) : { text: "I did not get a message." };
-  const content: LanguageModelV4Content[] =
-    "tool" in decision
-      ? [
-          {
-            type: "tool-call",
-            toolCallId: `call_${decision.tool}_${toolResults.size}`,
-            toolName: decision.tool,
-            input: JSON.stringify(decision.input),
-          },
-        ]
-      : [{ type: "text", text: decision.text }];
-  return {
-    content,
-    finishReason: { unified: "tool" in decision ? "tool-calls" : "stop", raw: undefined },
-    usage: {
-      inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
-      outputTokens: { total: 0, text: 0, reasoning: 0 },
-    },
-    warnings: [],
-  } as LanguageModelV4GenerateResult;
-}
-
-type Decision = { tool: string; input: Record<string, JSONValue> } | { text: string };
-
-function decide(
-  event: PromptEvent,
-  results: ReadonlyMap<string, ToolOutcome>,
-  available: ReadonlySet<string>,
-  history: readonly string[],
-): Decision {
-  const need = (tool: string) => available.has(tool) && !results.has(tool);
+function decide({ event, results, history, need }: EmbeddedTurn): EmbeddedDecision {
   if (PR_KINDS.has(event.kind)) {
     if (need("list_pull_request_files")) return { tool: "list_pull_request_files", input: {} };
     if (need("list_labels")) return { tool: "list_labels", input: {} };
@@ -89,9 +36,6 @@ function decide(
   }
   return { text: answerFollowUp(event, history) };
 }
-
-/** A tool result as the model sees it: its value, or the error the tool reported. */
-export type ToolOutcome = { ok: true; value: JSONValue } | { ok: false; error: string };
 
 const CATEGORY_NAMES: Record<IssueLabel | "docs", string> = {
   bug: "bug report",
@@ -204,41 +148,4 @@ function quote(text: string): string[] {
     .filter((line) => line.trim() !== "" && !line.startsWith("<!--"))
     .slice(0, 6)
     .map((line) => `> ${line}`);
-}
-
-/** Pulls the current event, the tool results since it, and earlier assistant answers from the prompt. */
-function readPrompt(prompt: readonly LanguageModelV4Message[]) {
-  let eventIndex = -1;
-  for (let i = prompt.length - 1; i >= 0; i--) {
-    const message = prompt[i]!;
-    if (message.role === "user" && message.providerOptions?.[PROMPT_EVENT_KEY]) {
-      eventIndex = i;
-      break;
-    }
-  }
-  const event =
-    eventIndex >= 0
-      ? ((prompt[eventIndex]!.providerOptions![PROMPT_EVENT_KEY] as { event?: PromptEvent }).event ?? null)
-      : null;
-  const history: string[] = [];
-  for (const message of prompt.slice(0, Math.max(0, eventIndex))) {
-    if (message.role !== "assistant") continue;
-    const text = message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
-    if (text) history.push(text);
-  }
-  const toolResults = new Map<string, ToolOutcome>();
-  for (const message of prompt.slice(eventIndex + 1)) {
-    if (message.role !== "tool") continue;
-    for (const part of message.content) {
-      if (part.type !== "tool-result") continue;
-      const output = part.output;
-      toolResults.set(
-        part.toolName,
-        output.type === "json"
-          ? { ok: true, value: output.value }
-          : { ok: false, error: "value" in output ? String(output.value) : output.type },
-      );
-    }
-  }
-  return { event, toolResults, history };
 }
