@@ -29,8 +29,10 @@ export interface Author {
 
 export interface SeedFile {
   filename: string;
-  additions: number;
-  deletions: number;
+  /** Default: the patch's added lines (0 without a patch). */
+  additions?: number;
+  /** Default: the patch's deleted lines (0 without a patch). */
+  deletions?: number;
   status: DiffEntry["status"];
   patch?: string;
 }
@@ -166,13 +168,16 @@ export function createGitHubStore(core: Core) {
     if (input.pull_request) {
       i.files = input.pull_request.files.map((f) => {
         const sha = fakeSha(r.owner, r.name, String(number), f.filename);
+        const counted = countPatchLines(f.patch ?? "");
+        const additions = f.additions ?? counted.additions;
+        const deletions = f.deletions ?? counted.deletions;
         return {
           sha,
           filename: f.filename,
           status: f.status,
-          additions: f.additions,
-          deletions: f.deletions,
-          changes: f.additions + f.deletions,
+          additions,
+          deletions,
+          changes: additions + deletions,
           blob_url: `${WEB}/${r.owner}/${r.name}/blob/${sha}/${f.filename}`,
           raw_url: `${WEB}/${r.owner}/${r.name}/raw/${sha}/${f.filename}`,
           contents_url: `${api}/${repoPath(r)}/contents/${f.filename}?ref=${sha}`,
@@ -331,3 +336,14 @@ export function createGitHubStore(core: Core) {
 }
 
 export type GitHubStore = ReturnType<typeof createGitHubStore>;
+
+/** Lines a unified-diff patch adds and deletes (hunk headers and context lines count for neither). */
+export function countPatchLines(patch: string): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+")) additions++;
+    else if (line.startsWith("-")) deletions++;
+  }
+  return { additions, deletions };
+}

@@ -50,8 +50,9 @@ const seedSchema = z.object({
       files: z.array(
         z.object({
           filename: z.string().min(1),
-          additions: z.number().int().nonnegative(),
-          deletions: z.number().int().nonnegative(),
+          // Counted from the patch when left out.
+          additions: z.number().int().nonnegative().optional(),
+          deletions: z.number().int().nonnegative().optional(),
           status: z.enum(["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]),
           patch: z.string().optional(),
         }),
@@ -59,6 +60,9 @@ const seedSchema = z.object({
     })
     .optional(),
 });
+
+/** GitHub lists at most this many files of a pull request. */
+const PULL_REQUEST_FILES_CAP = 3000;
 
 const DOC = {
   createComment: "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
@@ -295,7 +299,11 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
 
   gh.get("/repos/:owner/:repo/pulls/:n{[0-9]+}/files", (c) => {
     const repo = store.repo(apiRoot(c), c.req.param("owner"), c.req.param("repo"));
-    return ghJson(c, paginate(c, repo.issues.get(Number(c.req.param("n")))?.files ?? []));
+    const files = repo.issues.get(Number(c.req.param("n")))?.files;
+    // An issue's number, or one nobody opened, is not a pull request: GitHub answers 404.
+    if (!files) throw notFound();
+    // "Responses include a maximum of 3000 files" (GitHub's REST docs for this endpoint).
+    return ghJson(c, paginate(c, files.slice(0, PULL_REQUEST_FILES_CAP)));
   });
 
   gh.all("*", () => {

@@ -203,6 +203,45 @@ describe("reactions", () => {
   });
 });
 
+describe("pull request files", () => {
+  const seedPull = (number: number, files: unknown[]) =>
+    control("/github/issues", { method: "POST", body: { owner, repo, number, title: `PR ${number}`, pull_request: { files } } });
+
+  it("serves each file's patch, counting its lines when the seed leaves them out", async () => {
+    const patch = "@@ -1,2 +1,3 @@\n const a = 1;\n-const b = 2;\n+const b = 3;\n+const c = 4;";
+    await seedPull(3, [
+      { filename: "src/a.ts", status: "modified", patch },
+      { filename: "logo.png", status: "added", additions: 0, deletions: 0 },
+    ]);
+    const { data } = await octokit().rest.pulls.listFiles({ owner, repo, pull_number: 3 });
+    expect(data).toEqual([
+      expect.objectContaining({ filename: "src/a.ts", status: "modified", additions: 2, deletions: 1, changes: 3, patch }),
+      expect.objectContaining({ filename: "logo.png", additions: 0, deletions: 0, changes: 0 }),
+    ]);
+    expect(data[1]).not.toHaveProperty("patch");
+    expect(data[0]?.blob_url).toMatch(/^https:\/\/github\.com\/acme\/widgets\/blob\/[0-9a-f]{40}\/src\/a\.ts$/);
+  });
+
+  it("paginates with Link headers, at most 100 per page, and lists at most 3,000 files like GitHub", async () => {
+    const files = Array.from({ length: 3_050 }, (_, i) => ({ filename: `gen/file-${i}.txt`, status: "added", additions: 1, deletions: 0 }));
+    await seedPull(4, files);
+    const gh = octokit();
+    const first = await gh.rest.pulls.listFiles({ owner, repo, pull_number: 4, per_page: 500 });
+    expect(first.data).toHaveLength(100);
+    expect(first.headers.link).toContain('page=2>; rel="next"');
+    expect(first.headers.link).toContain('page=30>; rel="last"');
+    const all = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: 4, per_page: 100 });
+    expect(all).toHaveLength(3_000);
+    expect(all.at(-1)?.filename).toBe("gen/file-2999.txt");
+  });
+
+  it("answers 404 for an issue's number and for a number nobody opened", async () => {
+    await octokit().rest.issues.createComment({ owner, repo, issue_number: 5, body: "an issue, not a pull request" });
+    expect((await rejection(() => octokit().rest.pulls.listFiles({ owner, repo, pull_number: 5 }))).status).toBe(404);
+    expect((await rejection(() => octokit().rest.pulls.listFiles({ owner, repo, pull_number: 6 }))).status).toBe(404);
+  });
+});
+
 describe("auth", () => {
   it("rejects an unknown token with 401 Bad credentials", async () => {
     const err = await rejection(() => octokit("ghp_not_a_real_token").rest.issues.get({ owner, repo, issue_number: 1 }));
@@ -424,7 +463,6 @@ describe("control API", () => {
     const gh = octokit();
     const files = await gh.rest.pulls.listFiles({ owner, repo, pull_number: 12 });
     expect(files.data).toEqual([expect.objectContaining({ filename: "src/widget.ts", additions: 10, deletions: 2, changes: 12 })]);
-    expect((await gh.rest.pulls.listFiles({ owner, repo, pull_number: 13 })).data).toEqual([]);
     const issue = await gh.rest.issues.get({ owner, repo, issue_number: 12 });
     expect(issue.data).toMatchObject({ title: "Add widgets", body: "Please", labels: [{ name: "enhancement" }] });
     await gh.rest.issues.createComment({ owner, repo, issue_number: 12, body: "LGTM" });
