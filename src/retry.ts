@@ -105,16 +105,18 @@ export function transientFailure(error: unknown): TransientFailure | null {
     headers?: HeaderSource;
   };
   const headers = fields.response?.headers ?? fields.headers;
+  // @discordjs/rest names it `RateLimitError[<route>]`.
+  const discordRateLimit = typeof fields.name === "string" && fields.name.startsWith("RateLimitError");
   const asked =
     typeof fields.retryAfterMs === "number"
       ? fields.retryAfterMs
-      : fields.name === "RateLimitError" && typeof fields.retryAfter === "number"
+      : discordRateLimit && typeof fields.retryAfter === "number"
         ? fields.retryAfter
         : headers
           ? retryAfterMs(headers)
           : null;
   const wait = asked === null ? {} : { retryAfterMs: asked };
-  if (fields.name === "RateLimitError") return wait;
+  if (discordRateLimit) return wait;
   // AI SDK provider errors say so themselves, and carry `statusCode` rather than `status`.
   if (typeof fields.isRetryable === "boolean") return fields.isRetryable ? wait : null;
   const status = typeof fields.status === "number" ? fields.status : fields.statusCode;

@@ -81,6 +81,18 @@ describe("a platform outage never loses an acknowledged reply", () => {
     expect(bodies[1]).not.toMatch(/\*\*Triage:\*\*/);
   });
 
+  it("a 5xx on a post: the alarm runs the turn again after the backoff, and the reply lands once", async () => {
+    const { owner, repo } = uniqueRepo("blip");
+    await injectFault({ platform: "github", method: "POST", pathPattern: `/${repo}/issues/1/comments`, kind: "status", status: 502, times: 1 });
+    expect((await postGitHub("issues", await openedIssue(owner, repo, CLEAR_BUG))).status).toBe(200);
+    const done = await settled(`github:${owner}/${repo}#1`, 15_000);
+    expect(done.turns).toEqual({ done: 1, failed: 0 });
+    const posts = (await recordedCalls("github", `/${repo}/`)).filter(isCommentPost);
+    expect(posts.map((call) => call.status)).toEqual([502, 201]);
+    // Not before the backoff: nothing retried the post in place (it may have landed).
+    expect(Date.parse(posts[1]!.at) - Date.parse(posts[0]!.at)).toBeGreaterThanOrEqual(1_000);
+  });
+
   it("a turn still failing when its retry window closes is recorded failed with its event and journal, and can be re-run once", async () => {
     const { owner, repo } = uniqueRepo("window");
     const key = `github:${owner}/${repo}#1`;

@@ -67,7 +67,7 @@ describe("outbound retries", () => {
     const limited = transientFailure(Object.assign(new Error("x"), { status: 403, response: { headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } } }));
     expect(limited?.retryAfterMs).toBeGreaterThan(590_000);
     // @discordjs/rest's RateLimitError (ms) and our own errors.
-    expect(transientFailure(Object.assign(new Error("x"), { name: "RateLimitError", retryAfter: 30_000 }))).toEqual({ retryAfterMs: 30_000 });
+    expect(transientFailure(Object.assign(new Error("x"), { name: "RateLimitError[/channels/:id/messages]", retryAfter: 30_000 }))).toEqual({ retryAfterMs: 30_000 });
     expect(transientFailure(Object.assign(new Error("x"), { status: 429, retryAfterMs: 60_000 }))).toEqual({ retryAfterMs: 60_000 });
     expect(transientFailure(Object.assign(new Error("x"), { status: 502 }))).toEqual({});
   });

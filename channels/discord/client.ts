@@ -1,9 +1,11 @@
 import { REST } from "@discordjs/rest";
+import { defaultRetryPolicy } from "../../src/retry.ts";
 import type { DiscordConfig } from "./config.ts";
 
 /**
- * A REST client for one turn. @discordjs/rest handles rate-limit buckets and waits out 429s
- * itself. It is not cached across requests: in workerd a promise or socket made for one request
+ * A REST client for one turn. @discordjs/rest handles rate-limit buckets and waits out short
+ * 429s itself; a longer wait rejects with its RateLimitError, so the turn is scheduled again on
+ * the alarm instead of holding the isolate (src/retry.ts). It is not cached across requests: in workerd a promise or socket made for one request
  * must not be settled from another, and its bucket queues would be.
  */
 export function discordRest(config: DiscordConfig): REST {
@@ -16,5 +18,6 @@ export function discordRest(config: DiscordConfig): REST {
     handlerSweepInterval: 0,
     hashSweepInterval: 0,
     userAgentAppendix: "switchboard",
+    rejectOnRateLimit: (limit) => limit.retryAfter > defaultRetryPolicy.maxInlineDelayMs,
   }).setToken(config.botToken);
 }

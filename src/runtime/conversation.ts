@@ -196,7 +196,11 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         if (!pending) return;
         // A turn waiting out a rate limit or an outage holds the line, so later events keep their
         // order; its scheduled wake-up runs it when the platform said it may.
-        if (pending.retryAt !== null && pending.retryAt > Date.now()) return;
+        if (pending.retryAt !== null && pending.retryAt > Date.now()) {
+          // Normally its wake-up is already scheduled; making sure costs one idempotent row.
+          await this.schedule(new Date(pending.retryAt), "wake", { retry: pending.seq }, { idempotent: true });
+          return;
+        }
         if ((await this.turn(pending).finally(() => (this.running = null))) === "wait") return;
       }
     } finally {
@@ -285,7 +289,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     } catch (error) {
       // Cancelled: already settled by cancel(); say nothing more on the platform.
       if (controller.signal.aborted) return "next";
-      const message = error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message || error.name : String(error);
       const failure = transientFailure(error);
       const deadline = pending.receivedAt + agent.limits.retryWindowMs;
       // A permanent error (404, 422, Slack's channel_not_found…) will not go away on retry; a
@@ -296,12 +300,12 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         this.finish(seq, "failed", reason, context, steps.length);
         return "next";
       }
-      const at = Math.min(deadline, retryAt(Date.now(), pending.transientFailures + 1, failure.retryAfterMs));
+      // Whole seconds, rounded up: the alarm's resolution, so the wake-up never comes before it.
+      const at = Math.ceil(Math.min(deadline, retryAt(Date.now(), pending.transientFailures + 1, failure.retryAfterMs)) / 1000) * 1000;
       this.store.recordTransientFailure(seq, message.slice(0, 500), at);
-      const delaySeconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
-      log("turn.retry", { ...context, error: message, delaySeconds });
+      log("turn.retry", { ...context, error: message, delaySeconds: Math.round((at - Date.now()) / 1000) });
       // Its own payload: an idempotent wake-up left by recovery must not absorb this one.
-      await this.schedule(delaySeconds, "wake", { retry: seq, attempt });
+      await this.schedule(new Date(at), "wake", { retry: seq, attempt });
       this.publish({ current: null, last: { seq, status: "waiting", error: message, steps: steps.length, retryAt: at } });
       return "wait";
     }
