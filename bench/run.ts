@@ -32,6 +32,9 @@ const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 45_000);
 const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
 const TURN_RATE = Number(process.env.BENCH_TURN_RATE ?? 25);
 const RECOVERY_TURNS = Number(process.env.BENCH_RECOVERY_TURNS ?? 20);
+/** A platform outage: every reply refused with 503 and `Retry-After: 120` for this long. */
+const OUTAGE_SECONDS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 300);
+const OUTAGE_RETRY_AFTER_SECONDS = 120;
 const STORAGE_POINTS = [10, 100, 1000];
 const MEMORY_CONVERSATIONS = 10_000;
 const CLASSIFIER_ISSUES = 300;
@@ -45,7 +48,7 @@ const MEMORY_FILL_UNTIL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_UNTIL ?? 
 
 /** Sections to run (`BENCH_ONLY=ack,turns`); all by default. A partial run writes partial.json. */
 const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
-const runs = (section: "ack" | "turns" | "memory" | "classifier" | "recovery" | "storage") => !ONLY || ONLY.includes(section);
+const runs = (section: "ack" | "turns" | "memory" | "classifier" | "recovery" | "outage" | "storage") => !ONLY || ONLY.includes(section);
 
 const runStarted = performance.now();
 const results: Record<string, unknown> = {
@@ -402,6 +405,48 @@ try {
     console.log(`  ${recovery.accepted} accepted; wrangler dev back in ${fmt(recovery.restartMs / 1000)} s; after it was ready: first reply ${fmt(recovery.firstReplyAfterRestartMs / 1000, 2)} s, all replies ${fmt(recovery.allDoneAfterRestartMs / 1000, 2)} s`);
     console.log(`  lost ${lost}, duplicated ${duplicated}   [${elapsed()}]`);
     await emulatorControl("DELETE", "/faults");
+    worker.kill("SIGKILL");
+    await worker.exited;
+  }
+
+  // ---- 3b. A platform outage ----------------------------------------------------------------
+  if (runs("outage")) {
+    console.log(`\n3b. Outage: every chat.postMessage answered 503 with Retry-After: ${OUTAGE_RETRY_AFTER_SECONDS} for ${OUTAGE_SECONDS} s\n`);
+    const persistTo = tempDir("outage");
+    worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
+    const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "OU");
+    const before = await replyTotal();
+    const refused = (await emulatorControl("POST", "/faults", {
+      platform: "slack",
+      method: "POST",
+      pathPattern: "chat\\.postMessage",
+      kind: "status",
+      status: 503,
+      retryAfter: OUTAGE_RETRY_AFTER_SECONDS,
+      times: 1_000_000,
+    })) as { id: string };
+    const started = Date.now();
+    const load = await closedLoop(worker.url, list(events), 8, 30);
+    await sleep(Math.max(0, started + OUTAGE_SECONDS * 1000 - Date.now()));
+    await emulatorControl("DELETE", `/faults/${refused.id}`);
+    const ended = Date.now();
+    const drained = await drain("OU", RECOVERY_TURNS, (OUTAGE_RETRY_AFTER_SECONDS + 60) * 1000);
+    const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("COU"));
+    const perEvent = new Map<string, number>();
+    for (const reply of replies) perEvent.set(reply.key?.split(":")[0] ?? reply.thread, (perEvent.get(reply.key?.split(":")[0] ?? reply.thread) ?? 0) + 1);
+    const outage = {
+      turns: RECOVERY_TURNS,
+      accepted: load.ok,
+      outageSeconds: OUTAGE_SECONDS,
+      retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+      lost: events.filter((e) => !perEvent.has(e.eventId)).length,
+      duplicated: [...perEvent.values()].reduce((sum, n) => sum + n - 1, 0),
+      lastReplyAfterOutageMs: replies.length ? Math.round(Math.max(...replies.map((r) => r.at)) - ended) : Number.NaN,
+      drainMs: drained.ms,
+    };
+    results.outage = outage;
+    console.log(`  ${outage.accepted} accepted; after the outage ended: all replies within ${fmt(outage.lastReplyAfterOutageMs / 1000)} s`);
+    console.log(`  lost ${outage.lost}, duplicated ${outage.duplicated}   [${elapsed()}]`);
     worker.kill("SIGKILL");
     await worker.exited;
   }

@@ -4,7 +4,7 @@ import { TEST_SLACK } from "../env.ts";
 import { conversation, settled } from "../support/agents.ts";
 import { emulatorUrl, injectFault, waitFor } from "../support/emulator.ts";
 import { eventCallback, isPost, mentionEvent, newTs, postEvent, slackCalls, uniqueChannel } from "../support/slack.ts";
-import type { ConversationAgent } from "./worker.ts";
+import { STANDUP_ROUTE, type ConversationAgent } from "./worker.ts";
 import { savedNotes } from "./notes-agent.ts";
 
 const keyOf = (channel: string, ts: string) => `slack:${TEST_SLACK.teamId}:${channel}:${ts}`;
@@ -58,5 +58,24 @@ describe("an agent a user declares runs in the same Worker, routed by a rule", (
     expect(savedNotes.length).toBe(before);
     const owner = await runInDurableObject(await conversation(keyOf(channel, ts)), (instance: ConversationAgent) => instance.snapshot().agent);
     expect(owner).toBe("triage");
+  });
+});
+
+describe("the README's example agent", () => {
+  it("is the file the README shows, routed by the README's rule", async () => {
+    const readme = (await import("../../README.md")).default;
+    const source = (await import("../../examples/standup/index.ts?raw")).default;
+    expect(readme).toContain(source);
+    expect(readme).toContain(`{ agent: standup, channel: "slack", when: ${STANDUP_ROUTE.when.toString()} }`);
+  });
+
+  it("records a stand-up update with its own tool and thanks the author, once", async () => {
+    const channel = uniqueChannel("CTEAM");
+    const ts = newTs();
+    expect((await postEvent(eventCallback(mentionEvent(channel, "standup: shipped the login fix", ts, "U0ALICE01")))).status).toBe(200);
+    const state = await settled(keyOf(channel, ts));
+    expect(state).toMatchObject({ agent: "standup", last: { status: "done", reply: "Thanks, U0ALICE01: noted." } });
+    expect(state.last?.journal?.map((step) => `${step.kind}:${step.name}`)).toEqual(["model:embedded-standup", "tool:record_update", "model:embedded-standup", "reply:reply"]);
+    expect((await replies(channel)).map((call) => (call.body as { text: string }).text)).toEqual(["Thanks, U0ALICE01: noted."]);
   });
 });

@@ -5,12 +5,16 @@ import { channels } from "../../channels/index.ts";
 import { DiscordGateway as DiscordGatewayObject } from "../../channels/durable-objects.ts";
 import type { NormalizedEvent } from "../../src/event.ts";
 import { createSwitchboard } from "../../src/switchboard.ts";
+import { standup } from "../../examples/standup/index.ts";
 import { notes } from "./notes-agent.ts";
+
+// The README's example agent, with the README's route, and a third agent this suite declares.
+export const STANDUP_ROUTE = { agent: standup, channel: "slack", when: (event: NormalizedEvent) => /^standup\b/i.test(event.text) };
 
 const switchboard = createSwitchboard({
   channels,
-  agents: [notes, ...agents],
-  routes: [{ agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" }, ...routes],
+  agents: [notes, standup, ...agents],
+  routes: [{ agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" }, STANDUP_ROUTE, ...routes],
 });
 
 export class ConversationAgent extends switchboard.Conversation {}
