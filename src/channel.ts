@@ -20,7 +20,14 @@ export type Rejection =
   | "stale-timestamp"
   | "future-timestamp";
 
-export type Verdict = { ok: true } | { ok: false; reason: Rejection };
+export type Verdict =
+  | { ok: true }
+  | { ok: false; reason: Rejection }
+  /**
+   * Authentic, but the signed body lacks what the check needs (Linear's timestamp lives in the
+   * body). Answered 400 with `detail`, which names the field.
+   */
+  | { ok: false; reason: "malformed-body"; detail: string };
 
 /** What the conversation agent did with an event. */
 export type AcceptOutcome =

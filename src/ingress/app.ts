@@ -1,8 +1,9 @@
 import { Hono, type Context } from "hono";
-import type { AcceptOutcome, Channel, InboundRequest, WebhookRoute } from "../channel.ts";
+import type { AcceptOutcome, Acknowledgement, Channel, InboundRequest, Interpretation, WebhookRoute } from "../channel.ts";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import { NormalizedEvent } from "../event.ts";
 import { log } from "../log.ts";
+import { malformed } from "../payload.ts";
 import { decodeBody, readBody } from "./body.ts";
 
 /** Hands a verified, normalized event to its conversation's agent; resolves once it is durable. */
@@ -62,30 +63,27 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
     const probe = route.preflight?.(request, channelConfig);
     if (probe) return c.json(probe.body as object, probe.status);
     const verdict = await route.verify(request, channelConfig);
+    if (!verdict.ok && verdict.reason === "malformed-body") return c.json({ error: "malformed", reason: verdict.detail }, 400);
     if (!verdict.ok) return c.json({ error: "unauthorized", reason: verdict.reason }, 401);
 
-    const interpretation = route.interpret(request, channelConfig);
-    switch (interpretation.type) {
+    const reading = read(channel, route, request, channelConfig);
+    switch (reading.type) {
       case "respond":
-        return c.json(interpretation.body as object, interpretation.status);
+        return c.json(reading.body as object, reading.status);
       case "malformed":
-        return c.json({ error: "malformed", reason: interpretation.reason }, 400);
+        return c.json({ error: "malformed", reason: reading.reason }, 400);
       case "ignore":
-        return c.json({ status: "ignored", reason: interpretation.reason }, 202);
+        return c.json({ status: "ignored", reason: reading.reason }, 202);
     }
-    const parsed = NormalizedEvent.safeParse(interpretation.event);
-    if (!parsed.success) {
-      return c.json({ error: "malformed", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") }, 400);
-    }
-    const event = parsed.data;
+    const { event, ack } = reading;
     const filtered = policy(event, settings);
     if (filtered) return c.json({ status: "ignored", reason: filtered }, 202);
 
     const outcome = await deliver(c.env, event);
     log(`ingress.${outcome.status}`, { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId });
-    if (interpretation.ack) {
-      const ack = interpretation.ack(outcome);
-      return c.json(ack.body as object, ack.status);
+    if (ack) {
+      const answer = ack(outcome);
+      return c.json(answer.body as object, answer.status);
     }
     if (outcome.status === "ignored") return c.json({ status: "ignored", reason: outcome.reason }, 202);
     return c.json({ status: outcome.status, conversationKey: event.conversationKey, dedupeId: event.dedupeId }, 200);
@@ -101,11 +99,34 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
       log("config.invalid", { problems: error.problems.join("; ") });
       return c.json({ error: "server misconfigured", problems: error.problems }, 503);
     }
-    // Nothing was acknowledged: the platform's redelivery is what we want.
+    // Storage, the runtime, or a verifier's own I/O (Linear's viewer lookup) failed: reading the
+    // payload cannot throw past `read`. Nothing was acknowledged: a redelivery is what we want.
     log("ingress.error", { error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "unknown" });
     return c.json({ error: "temporarily unavailable" }, 503, { "retry-after": "5" });
   });
   return app;
+}
+
+/** An interpretation whose event passed the normalized schema. */
+type Reading = Exclude<Interpretation, { type: "event" }> | { type: "event"; event: NormalizedEvent; ack?: (outcome: AcceptOutcome) => Acknowledgement };
+
+/**
+ * What a verified request says, as the channel reads it and as the normalized event schema
+ * accepts it. Everything here works on the sender's bytes alone, so whatever it throws is a
+ * payload the channel did not foresee: a 400, logged so the gap gets a schema. Storage and the
+ * runtime come after this phase, and their failures stay 503 (see onError).
+ */
+function read(channel: Channel<unknown>, route: WebhookRoute<unknown>, request: InboundRequest, config: unknown): Reading {
+  try {
+    const interpretation = route.interpret(request, config);
+    if (interpretation.type !== "event") return interpretation;
+    const parsed = NormalizedEvent.safeParse(interpretation.event);
+    return parsed.success ? { ...interpretation, event: parsed.data } : malformed(parsed.error);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : typeof error;
+    log("ingress.unreadable", { channel: channel.name, route: route.path, error: error instanceof Error ? `${name}: ${error.message}`.slice(0, 300) : name });
+    return { type: "malformed", reason: `body: the ${channel.name} channel could not read this payload (${name})` };
+  }
 }
 
 /** The bot never answers itself, and other bots only when ALLOW_BOTS is set. */
