@@ -88,11 +88,17 @@ export const NormalizedEvent = z.object({
   conversationKey: z.string().min(1).max(300),
   kind: EventKind,
   actor: Actor,
-  /** Plain text, platform mentions resolved; the bot's own @-mention removed. */
-  text: z.string().max(65_536),
+  /**
+   * Plain text, platform mentions resolved; the bot's own @-mention removed. Cut at 64 Ki
+   * characters rather than refused: a long message is still a message, and its start is enough.
+   */
+  text: z.string().transform((text) => text.slice(0, 65_536)),
   /** True when the bot was @-mentioned, assigned, or the event always starts a turn. */
   addressedToBot: z.boolean(),
-  title: z.string().max(1024).optional(),
+  title: z
+    .string()
+    .transform((title) => title.slice(0, 1024))
+    .optional(),
   url: z.string().optional(),
   labels: z.array(z.string()).optional(),
   changes: ChangeStats.optional(),
