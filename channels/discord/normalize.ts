@@ -1,12 +1,7 @@
-import type {
-  APIChatInputApplicationCommandInteractionData,
-  APIMessage,
-  APIMessageApplicationCommandInteractionData,
-  GatewayMessageCreateDispatchData,
-} from "discord-api-types/v10";
 import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { NormalizedEventInput } from "../../src/event.ts";
+import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
 import { COMMAND_NAMES } from "./commands.ts";
 import { guildAllowed, type DiscordConfig } from "./config.ts";
 import { INTERACTION_TOKEN_MS, snowflakeTime } from "./snowflake.ts";
@@ -26,27 +21,72 @@ const CONVERSATIONAL_MESSAGE_TYPES = new Set([0, 19]);
 const EPHEMERAL = 64;
 
 const User = z.object({
-  id: z.string().min(1),
+  id: PlatformId,
   username: z.string(),
   global_name: z.string().nullable().optional(),
   bot: z.boolean().optional(),
 });
 type User = z.infer<typeof User>;
 
+/** A component row (action row) and the fields of its buttons and menus that label an action. */
+const ComponentRow = z.object({
+  components: z.array(z.object({ custom_id: z.string().optional(), label: z.string().optional() })).optional(),
+});
+
+/** The fields of a message Switchboard reads, wherever the message comes from. */
+const Message = z.object({
+  id: PlatformId,
+  author: User.optional(),
+  content: z.string().optional(),
+  mentions: z.array(User).optional(),
+  components: z.array(ComponentRow).optional(),
+});
+type Message = z.infer<typeof Message>;
+
+/** A Gateway MESSAGE_CREATE's data. */
+const GatewayMessage = Message.extend({
+  channel_id: PlatformId,
+  author: User,
+  type: z.number().int(),
+  guild_id: PlatformId.optional(),
+  channel_type: z.number().int().optional(),
+  mention_roles: z.array(z.string()).optional(),
+  referenced_message: z.object({ author: z.object({ id: z.string() }).optional() }).nullish(),
+  webhook_id: z.string().optional(),
+  timestamp: z.iso.datetime({ offset: true }).optional(),
+});
+
 const Interaction = z.object({
-  id: z.string().min(1),
-  application_id: z.string().min(1),
+  id: PlatformId,
+  application_id: PlatformId,
   type: z.number().int(),
   token: z.string().min(1).optional(),
-  guild_id: z.string().optional(),
-  channel_id: z.string().optional(),
-  channel: z.object({ id: z.string(), type: z.number().optional() }).passthrough().optional(),
-  member: z.object({ user: User, nick: z.string().nullable().optional() }).passthrough().optional(),
+  guild_id: PlatformId.optional(),
+  channel_id: PlatformId.optional(),
+  channel: z.object({ id: PlatformId }).optional(),
+  member: z.object({ user: User }).optional(),
   user: User.optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
-  message: z.object({ id: z.string().min(1), author: User.optional(), content: z.string().optional() }).passthrough().optional(),
 });
-type Interaction = z.infer<typeof Interaction>;
+
+/** An application command's data: `/triage <text>` (chat input) or "Triage this message" (message command). */
+const CommandInteraction = Interaction.extend({
+  token: z.string().min(1),
+  data: z.object({
+    name: z.string(),
+    type: z.number().int(),
+    options: z.array(z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).optional() })).optional(),
+    target_id: z.string().optional(),
+    resolved: z.object({ messages: z.record(z.string(), Message).optional() }).optional(),
+  }),
+});
+type CommandData = z.infer<typeof CommandInteraction>["data"];
+
+/** A press on one of the bot's buttons or menus, and the message that carries it. */
+const ComponentInteraction = Interaction.extend({
+  token: z.string().min(1),
+  data: z.object({ custom_id: z.string().min(1).max(100), component_type: z.number().int() }),
+  message: Message,
+});
 
 /** The key every event of one Discord conversation shares; a thread is its own channel. */
 export function conversationKey(guildId: string | undefined | null, channelId: string): string {
@@ -65,29 +105,25 @@ function ephemeral(content: string): Extract<Interpretation, { type: "respond" }
  * message that carries them, answered with a deferred update (type 6).
  */
 export function interpretInteraction(request: InboundRequest, config: DiscordConfig): Interpretation {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(request.text);
-  } catch {
-    return { type: "malformed", reason: "body is not valid JSON" };
-  }
-  const parsed = Interaction.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a Discord interaction" };
+  const body = parseJsonBody(request.text);
+  if (!body.ok) return body.malformed;
+  const parsed = Interaction.safeParse(body.value);
+  if (!parsed.success) return malformed(parsed.error);
   const interaction = parsed.data;
   if (interaction.type === PING) return { type: "respond", status: 200, body: { type: 1 } };
   if (interaction.application_id !== config.applicationId) {
-    return { type: "malformed", reason: "interaction for another application" };
+    return { type: "malformed", reason: "application_id: an interaction for another application" };
   }
   if (interaction.type === AUTOCOMPLETE) return { type: "respond", status: 200, body: { type: 8, data: { choices: [] } } };
   if (interaction.type === MODAL_SUBMIT) return ephemeral("This bot does not use forms.");
   if (interaction.type !== APPLICATION_COMMAND && interaction.type !== MESSAGE_COMPONENT) {
-    return { type: "malformed", reason: `unknown interaction type ${interaction.type}` };
+    return { type: "malformed", reason: `type: unknown interaction type ${interaction.type}` };
   }
   const channelId = interaction.channel_id ?? interaction.channel?.id;
+  if (!channelId) return { type: "malformed", reason: "channel_id: required (or channel.id)" };
   const user = interaction.member?.user ?? interaction.user;
-  if (!channelId || !user || !interaction.token || !interaction.data) {
-    return { type: "malformed", reason: "interaction without channel, user, token or data" };
-  }
+  // Discord puts the invoking user in `member.user` in a server and in `user` in a DM.
+  if (!user) return { type: "malformed", reason: interaction.guild_id === undefined ? "user: required in a DM interaction" : "member.user: required in a server interaction" };
   if (!guildAllowed(config, interaction.guild_id)) return ephemeral("I am not enabled in this server.");
 
   const created = snowflakeTime(interaction.id) ?? request.now;
@@ -99,31 +135,34 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
     addressedToBot: true,
     occurredAt: new Date(created).toISOString(),
   };
-  const reply = {
+  const replyVia = (token: string) => ({
     applicationId: interaction.application_id,
-    token: interaction.token,
+    token,
     expiresAt: new Date(created + INTERACTION_TOKEN_MS).toISOString(),
-  };
+  });
 
   if (interaction.type === MESSAGE_COMPONENT) {
-    const data = z.object({ custom_id: z.string().min(1).max(100), component_type: z.number() }).safeParse(interaction.data);
-    if (!data.success || !interaction.message) return { type: "malformed", reason: "component interaction without custom_id or message" };
+    const component = ComponentInteraction.safeParse(body.value);
+    if (!component.success) return malformed(component.error);
+    const { data, message, token } = component.data;
     const event: NormalizedEventInput = {
       ...base,
       kind: "action",
-      text: `[pressed "${data.data.custom_id}" on the bot's message] ${componentLabel(interaction, data.data.custom_id)}`.trim(),
-      replyTo: { channel: "discord", channelId, messageId: interaction.message.id, interaction: reply },
+      text: `[pressed "${data.custom_id}" on the bot's message] ${componentLabel(message, data.custom_id)}`.trim(),
+      replyTo: { channel: "discord", channelId, messageId: message.id, interaction: replyVia(token) },
     };
     return { type: "event", event, ack: componentAck };
   }
 
-  const command = readCommand(interaction);
-  if ("unknown" in command) return ephemeral(`I don't know the command "${command.unknown}".`);
+  const command = CommandInteraction.safeParse(body.value);
+  if (!command.success) return malformed(command.error);
+  const read = readCommand(command.data.data);
+  if ("unknown" in read) return ephemeral(`I don't know the command "${read.unknown}".`);
   const event: NormalizedEventInput = {
     ...base,
     kind: "command",
-    text: command.text,
-    replyTo: { channel: "discord", channelId, interaction: reply },
+    text: read.text,
+    replyTo: { channel: "discord", channelId, interaction: replyVia(command.data.token) },
   };
   return { type: "event", event, ack: commandAck };
 }
@@ -139,26 +178,24 @@ function componentAck(): Acknowledgement {
   return { status: 200, body: { type: 6 } };
 }
 
-function readCommand(interaction: Interaction): { text: string } | { unknown: string } {
-  const data = interaction.data as unknown as APIChatInputApplicationCommandInteractionData | APIMessageApplicationCommandInteractionData;
+function readCommand(data: CommandData): { text: string } | { unknown: string } {
   if (data.type === CHAT_INPUT && data.name === COMMAND_NAMES.slash) {
-    const option = (data.options ?? []).find((candidate) => candidate.name === "text");
-    const text = option && "value" in option ? String(option.value) : "";
-    return { text };
+    const option = data.options?.find((candidate) => candidate.name === "text");
+    return { text: option?.value === undefined ? "" : String(option.value) };
   }
   if (data.type === MESSAGE_COMMAND && data.name === COMMAND_NAMES.message) {
-    const target = data.resolved?.messages?.[data.target_id];
+    const messages = data.resolved?.messages;
+    // hasOwn: a target id such as "__proto__" names no message.
+    const target = messages && data.target_id !== undefined && Object.hasOwn(messages, data.target_id) ? messages[data.target_id] : undefined;
     return { text: target ? messageText(target, "") : "" };
   }
-  return { unknown: typeof data.name === "string" ? data.name.slice(0, 100) : "?" };
+  return { unknown: data.name.slice(0, 100) };
 }
 
-function componentLabel(interaction: Interaction, customId: string): string {
-  const rows = (interaction.message as { components?: unknown }).components;
-  if (!Array.isArray(rows)) return "";
-  for (const row of rows as { components?: { custom_id?: string; label?: string }[] }[]) {
+function componentLabel(message: Message, customId: string): string {
+  for (const row of message.components ?? []) {
     const found = row.components?.find((component) => component.custom_id === customId);
-    if (found?.label) return `(${found.label})`;
+    if (found?.label) return `(${found.label.slice(0, 100)})`;
   }
   return "";
 }
@@ -182,24 +219,20 @@ export type GatewayRoute =
  * conversation agent answers those only once the bot takes part in that thread). The bot's own
  * messages and other bots' are skipped here; they never reach an agent.
  */
-export function routeGatewayMessage(
-  data: GatewayMessageCreateDispatchData,
-  config: DiscordConfig,
-  options: { allowBots?: boolean } = {},
-): GatewayRoute {
-  if (!data || typeof data.id !== "string" || typeof data.channel_id !== "string" || !data.author) {
-    return { route: "skip", reason: "not a message" };
-  }
+export function routeGatewayMessage(payload: unknown, config: DiscordConfig, options: { allowBots?: boolean } = {}): GatewayRoute {
+  const parsed = GatewayMessage.safeParse(payload);
+  if (!parsed.success) return { route: "skip", reason: `not a message (${malformed(parsed.error).reason})` };
+  const data = parsed.data;
   const author = data.author;
   if (author.id === config.botUserId) return { route: "skip", reason: "sent by the bot itself" };
   if ((author.bot || data.webhook_id) && !options.allowBots) {
-    return { route: "skip", reason: `sent by another bot (${author.username}); set ALLOW_BOTS=true to answer bots` };
+    return { route: "skip", reason: `sent by another bot (${author.username.slice(0, 100)}); set ALLOW_BOTS=true to answer bots` };
   }
   if (!CONVERSATIONAL_MESSAGE_TYPES.has(data.type)) return { route: "skip", reason: `message type ${data.type} is not conversation` };
   const guildId = data.guild_id;
   if (!guildAllowed(config, guildId)) return { route: "skip", reason: `guild ${guildId} is not in DISCORD_GUILD_ALLOWLIST` };
 
-  const channelType = (data as { channel_type?: number }).channel_type;
+  const channelType = data.channel_type;
   const direct = guildId === undefined || (channelType !== undefined && DM_CHANNEL_TYPES.has(channelType));
   const mentioned = mentionsBot(data, config);
   const repliedTo = data.referenced_message?.author?.id === config.botUserId;
@@ -220,21 +253,22 @@ export function routeGatewayMessage(
     },
     text: messageText(data, config.botUserId, config.mentionRoleIds),
     addressedToBot: direct || mentioned || repliedTo,
-    occurredAt: new Date(Date.parse(data.timestamp) || (snowflakeTime(data.id) ?? Date.now())).toISOString(),
+    occurredAt: new Date(Date.parse(data.timestamp ?? "") || (snowflakeTime(data.id) ?? Date.now())).toISOString(),
     replyTo: { channel: "discord", channelId: data.channel_id, messageId: data.id },
   };
   return { route: "deliver", event };
 }
 
-function mentionsBot(data: GatewayMessageCreateDispatchData, config: DiscordConfig): boolean {
+function mentionsBot(data: z.infer<typeof GatewayMessage>, config: DiscordConfig): boolean {
   const bot = config.botUserId;
   if (data.mentions?.some((user) => user.id === bot)) return true;
-  if (new RegExp(`<@!?${bot}>`).test(data.content ?? "")) return true;
+  const content = data.content ?? "";
+  if (content.includes(`<@${bot}>`) || content.includes(`<@!${bot}>`)) return true;
   return (data.mention_roles ?? []).some((role) => config.mentionRoleIds.includes(role));
 }
 
 /** Content with the bot's mention removed and other user mentions shown as @name. */
-function messageText(message: Pick<APIMessage, "content" | "mentions">, botUserId: string, botRoles: readonly string[] = []): string {
+function messageText(message: Message, botUserId: string, botRoles: readonly string[] = []): string {
   const names = new Map((message.mentions ?? []).map((user) => [user.id, user.global_name ?? user.username]));
   return (message.content ?? "")
     .replace(/<@!?(\d+)>/g, (whole, id: string) => (id === botUserId ? "" : names.has(id) ? `@${names.get(id)}` : whole))
