@@ -1,41 +1,54 @@
 import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
+import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
 import type { SlackConfig } from "./config.ts";
 import { mentions, slackToPlain } from "./text.ts";
 
 // ---- Events API (POST /webhooks/slack/events, JSON) ---------------------------------------
 
+/**
+ * Slack's message timestamps ("1700000000.000100": seconds and microseconds) are ids as well as
+ * times. Ten digits of seconds reach the year 2286; anything longer is no time Slack sent.
+ */
+const SlackTs = z.string().regex(/^\d{1,10}(\.\d{1,9})?$/, "must be a Slack timestamp (seconds.microseconds)");
+
 const MessageEvent = z.object({
   type: z.enum(["message", "app_mention"]),
   subtype: z.string().optional(),
-  channel: z.string().min(1),
+  channel: PlatformId,
   channel_type: z.string().optional(),
-  user: z.string().optional(),
-  bot_id: z.string().optional(),
+  user: PlatformId.optional(),
+  bot_id: PlatformId.optional(),
   app_id: z.string().optional(),
   username: z.string().optional(),
   text: z.string().optional(),
-  ts: z.string().min(1),
-  thread_ts: z.string().optional(),
-  team: z.string().optional(),
+  ts: SlackTs,
+  thread_ts: SlackTs.optional(),
 });
 
 const AssistantThreadStarted = z.object({
   type: z.literal("assistant_thread_started"),
-  assistant_thread: z.object({ user_id: z.string().min(1), channel_id: z.string().min(1), thread_ts: z.string().min(1) }),
-  event_ts: z.string().optional(),
+  assistant_thread: z.object({ user_id: PlatformId, channel_id: PlatformId, thread_ts: SlackTs }),
+  event_ts: SlackTs.optional(),
 });
 
 const EventEnvelope = z.object({
   type: z.literal("event_callback"),
-  team_id: z.string().min(1),
+  team_id: PlatformId,
   api_app_id: z.string().optional(),
-  event_id: z.string().min(1).optional(),
-  event_time: z.number().optional(),
+  event_id: z.string().min(1).max(100).optional(),
   authorizations: z.array(z.object({ user_id: z.string().optional(), is_bot: z.boolean().optional() })).optional(),
-  event: z.object({ type: z.string(), subtype: z.string().optional() }).passthrough(),
+  event: z.object({ type: z.string().max(100), subtype: z.string().max(100).optional() }).passthrough(),
 });
+
+/** The event checked within its envelope, so a 400 names the field as it sits in the body ("event.ts"). */
+const MessageCallback = z.object({ event: MessageEvent });
+const AssistantThreadCallback = z.object({ event: AssistantThreadStarted });
+
+/** Every Events API and interactivity body is an object with a `type` naming what it is. */
+const Callback = z.object({ type: z.string().max(100) });
+const UrlVerification = z.object({ challenge: z.string().max(100) });
 
 /** Message subtypes that are still someone writing to the bot; every other subtype is an edit, a join, a deletion… */
 const CONVERSATIONAL_SUBTYPES = new Set(["file_share", "thread_broadcast", "bot_message", "me_message"]);
@@ -48,28 +61,31 @@ const CONVERSATIONAL_SUBTYPES = new Set(["file_share", "thread_broadcast", "bot_
  * other subtypes are ignored; the bot's own echoes are marked `isSelf` for the ingress policy.
  */
 export function interpretEvents(request: InboundRequest, config: SlackConfig): Interpretation {
-  const payload = parseJson(request.text);
-  if (payload === undefined) return { type: "malformed", reason: "body is not valid JSON" };
-  const kind = typeof payload === "object" && payload !== null ? (payload as { type?: unknown }).type : undefined;
+  const body = parseJsonBody(request.text);
+  if (!body.ok) return body.malformed;
+  const payload = body.value;
+  const callback = Callback.safeParse(payload);
+  if (!callback.success) return malformed(callback.error);
+  const kind = callback.data.type;
   if (kind === "url_verification") {
-    const challenge = (payload as { challenge?: unknown }).challenge;
-    if (typeof challenge !== "string") return { type: "malformed", reason: "url_verification without a challenge" };
-    return { type: "respond", status: 200, body: { challenge } };
+    const verification = UrlVerification.safeParse(payload);
+    if (!verification.success) return malformed(verification.error);
+    return { type: "respond", status: 200, body: { challenge: verification.data.challenge } };
   }
   if (kind === "app_rate_limited") return { type: "ignore", reason: "Slack reports the app is rate limited" };
-  if (kind !== "event_callback") return { type: "ignore", reason: `Slack "${String(kind)}" callbacks are not handled` };
+  if (kind !== "event_callback") return { type: "ignore", reason: `Slack "${kind}" callbacks are not handled` };
 
   const envelope = EventEnvelope.safeParse(payload);
-  if (!envelope.success) return { type: "malformed", reason: "not a valid event_callback payload" };
+  if (!envelope.success) return malformed(envelope.error);
   const { team_id: team, event } = envelope.data;
   if (!teamAllowed(team, config)) return { type: "ignore", reason: `workspace ${team} is not in SLACK_TEAM_ALLOWLIST` };
   const botUserId = envelope.data.authorizations?.find((a) => a.is_bot)?.user_id ?? envelope.data.authorizations?.[0]?.user_id ?? config.botUserId;
   const dedupeId = envelope.data.event_id ?? `${team}:${event.type}:${stableEventKey(event)}`;
 
   if (event.type === "assistant_thread_started") {
-    const parsed = AssistantThreadStarted.safeParse(event);
-    if (!parsed.success) return { type: "malformed", reason: "not a valid assistant_thread_started event" };
-    const thread = parsed.data.assistant_thread;
+    const parsed = AssistantThreadCallback.safeParse(payload);
+    if (!parsed.success) return malformed(parsed.error);
+    const thread = parsed.data.event.assistant_thread;
     return emit({
       dedupeId,
       aliases: [],
@@ -80,7 +96,7 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
       actor: { id: thread.user_id, name: thread.user_id, isBot: false, isSelf: false },
       text: "(opened an assistant thread)",
       addressedToBot: true,
-      occurredAt: tsToIso(parsed.data.event_ts ?? thread.thread_ts),
+      occurredAt: tsToIso(parsed.data.event.event_ts ?? thread.thread_ts),
     });
   }
   if (event.type !== "message" && event.type !== "app_mention") {
@@ -89,9 +105,9 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
   if (event.subtype && !CONVERSATIONAL_SUBTYPES.has(event.subtype)) {
     return { type: "ignore", reason: `message subtype "${event.subtype}" does not start a turn` };
   }
-  const parsed = MessageEvent.safeParse(event);
-  if (!parsed.success) return { type: "malformed", reason: `not a valid ${event.type} event` };
-  const message = parsed.data;
+  const parsed = MessageCallback.safeParse(payload);
+  if (!parsed.success) return malformed(parsed.error);
+  const message = parsed.data.event;
   const text = message.text ?? "";
   const isDirect = message.channel_type === "im" || (message.channel_type === undefined && message.channel.startsWith("D"));
   const inThread = message.thread_ts !== undefined && message.thread_ts !== message.ts;
@@ -103,7 +119,7 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
     (botUserId !== undefined && message.user === botUserId) ||
     (message.app_id !== undefined && message.app_id === envelope.data.api_app_id);
   const actorId = message.user ?? message.bot_id;
-  if (!actorId) return { type: "malformed", reason: "message without a user or bot_id" };
+  if (!actorId) return { type: "malformed", reason: "event.user: required (or event.bot_id)" };
   return emit({
     dedupeId,
     // app_mention and message.channels deliver one mention twice, with different event ids.
@@ -128,14 +144,14 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
 // ---- Slash commands (POST /webhooks/slack/commands, form) ---------------------------------
 
 const Command = z.object({
-  team_id: z.string().min(1),
-  channel_id: z.string().min(1),
-  user_id: z.string().min(1),
+  team_id: PlatformId,
+  channel_id: PlatformId,
+  user_id: PlatformId,
   user_name: z.string().optional(),
-  command: z.string().min(1),
+  command: z.string().min(1).max(100),
   text: z.string().default(""),
   response_url: z.url(),
-  trigger_id: z.string().min(1),
+  trigger_id: z.string().min(1).max(100),
 });
 
 /**
@@ -145,7 +161,7 @@ const Command = z.object({
  */
 export function interpretCommand(request: InboundRequest, config: SlackConfig): Interpretation {
   const parsed = Command.safeParse(Object.fromEntries(new URLSearchParams(request.text)));
-  if (!parsed.success) return { type: "malformed", reason: "not a valid slash command payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const command = parsed.data;
   if (!teamAllowed(command.team_id, config)) {
     return { type: "respond", status: 200, body: ephemeral("This workspace is not set up to use this bot.") };
@@ -194,14 +210,14 @@ const BlockActions = z.object({
   api_app_id: z.string().optional(),
   trigger_id: z.string().optional(),
   response_url: z.url().optional(),
-  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional(), team_id: z.string().optional() }),
-  team: z.object({ id: z.string().min(1) }).nullable().optional(),
-  channel: z.object({ id: z.string().min(1) }).optional(),
-  container: z.object({ type: z.string(), channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
+  user: z.object({ id: PlatformId, username: z.string().optional(), name: z.string().optional(), team_id: PlatformId.optional() }),
+  team: z.object({ id: PlatformId }).nullable().optional(),
+  channel: z.object({ id: PlatformId }).optional(),
+  container: z.object({ type: z.string(), channel_id: PlatformId.optional(), message_ts: z.string().optional() }).optional(),
   message: z
     .object({
-      ts: z.string().min(1),
-      thread_ts: z.string().optional(),
+      ts: SlackTs,
+      thread_ts: SlackTs.optional(),
       user: z.string().optional(),
       bot_id: z.string().optional(),
       app_id: z.string().optional(),
@@ -210,8 +226,8 @@ const BlockActions = z.object({
   actions: z
     .array(
       z.object({
-        action_id: z.string(),
-        action_ts: z.string().optional(),
+        action_id: z.string().max(255),
+        action_ts: SlackTs.optional(),
         value: z.string().optional(),
         text: z.object({ text: z.string() }).optional(),
         selected_option: z.object({ value: z.string(), text: z.object({ text: z.string() }).optional() }).nullable().optional(),
@@ -227,13 +243,16 @@ const BlockActions = z.object({
  */
 export function interpretInteraction(request: InboundRequest, config: SlackConfig): Interpretation {
   const raw = new URLSearchParams(request.text).get("payload");
-  if (raw === null) return { type: "malformed", reason: "interactivity request without a payload field" };
-  const payload = parseJson(raw);
-  if (payload === undefined) return { type: "malformed", reason: "payload is not valid JSON" };
-  const kind = (payload as { type?: unknown } | null)?.type;
-  if (kind !== "block_actions") return { type: "ignore", reason: `Slack "${String(kind)}" interactions are not handled` };
+  if (raw === null) return { type: "malformed", reason: "payload: required (a form field holding JSON)" };
+  const json = parseJsonBody(raw);
+  if (!json.ok) return { type: "malformed", reason: "payload: not valid JSON" };
+  const payload = json.value;
+  const callback = Callback.safeParse(payload);
+  if (!callback.success) return malformed(callback.error);
+  const kind = callback.data.type;
+  if (kind !== "block_actions") return { type: "ignore", reason: `Slack "${kind}" interactions are not handled` };
   const parsed = BlockActions.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a valid block_actions payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const actions = parsed.data;
   const team = actions.team?.id ?? actions.user.team_id;
   const channel = actions.container?.channel_id ?? actions.channel?.id;
@@ -285,7 +304,8 @@ interface EmitInput {
 function emit(input: EmitInput): Extract<Interpretation, { type: "event" }> {
   const event: NormalizedEventInput = {
     channel: "slack",
-    dedupeId: input.dedupeId,
+    // Slack's own ids are far shorter than the limit; only a payload that is not Slack's gets cut.
+    dedupeId: input.dedupeId.slice(0, 200),
     aliases: input.aliases,
     conversationKey: `slack:${input.team}:${input.channel}:${input.threadTs}`,
     kind: input.kind,
@@ -315,16 +335,7 @@ function stableEventKey(event: Record<string, unknown>): string {
   return [pick("channel"), pick("ts") || pick("event_ts")].join(":");
 }
 
-/** Slack ts "1700000000.000100" → ISO 8601. */
-function tsToIso(ts: string): string {
-  const seconds = Number(ts);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(Math.floor(seconds * 1000)).toISOString() : new Date().toISOString();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+/** Slack ts "1700000000.000100" → ISO 8601; `SlackTs` keeps it within the dates a Date holds. */
+function tsToIso(ts: z.infer<typeof SlackTs>): string {
+  return new Date(Math.floor(Number(ts) * 1000)).toISOString();
 }

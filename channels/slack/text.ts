@@ -29,9 +29,19 @@ export function slackToPlain(text: string, botUserId?: string): string {
     .trim();
 }
 
-/** True when `text` contains an @-mention of `botUserId`. */
+/**
+ * True when `text` contains an @-mention of `botUserId`: `<@U123>` or `<@U123|name>`. Plain
+ * string search: the id comes from the payload, and built into a RegExp it could be a pattern.
+ */
 export function mentions(text: string, botUserId: string | undefined): boolean {
-  return botUserId !== undefined && new RegExp(`<@${botUserId}(\\|[^>]*)?>`).test(text);
+  if (!botUserId) return false;
+  const opening = `<@${botUserId}`;
+  const lastClose = text.lastIndexOf(">");
+  for (let at = text.indexOf(opening); at !== -1; at = text.indexOf(opening, at + 1)) {
+    const next = at + opening.length;
+    if (text[next] === ">" || (text[next] === "|" && lastClose > next)) return true;
+  }
+  return false;
 }
 
 function decodeEntities(text: string): string {
