@@ -1,15 +1,19 @@
 import { z } from "zod";
 import type { InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
+import { malformed, parseJsonBody } from "../../src/payload.ts";
 import type { GitHubConfig } from "./config.ts";
 
-const User = z.object({ id: z.number(), login: z.string(), type: z.string().optional() });
+// Only the fields Switchboard reads; GitHub's full shapes are @octokit/webhooks-types.
+const User = z.object({ id: z.number().int().nonnegative(), login: z.string(), type: z.string().optional() });
 const Label = z.object({ name: z.string() });
+/** Owner and repository names as GitHub allows them: they become API paths and conversation keys. */
 const Repository = z.object({
-  name: z.string(),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name"),
   full_name: z.string(),
-  owner: z.object({ login: z.string() }),
+  owner: z.object({ login: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a GitHub login") }),
 });
+const Timestamp = z.iso.datetime({ offset: true });
 const Issue = z.object({
   number: z.number().int().positive(),
   title: z.string(),
@@ -17,8 +21,7 @@ const Issue = z.object({
   html_url: z.string(),
   labels: z.array(Label).optional(),
   pull_request: z.unknown().optional(),
-  updated_at: z.string().optional(),
-  created_at: z.string(),
+  created_at: Timestamp,
 });
 const PullRequest = Issue.extend({
   draft: z.boolean().optional(),
@@ -28,13 +31,19 @@ const PullRequest = Issue.extend({
   base: z.object({ ref: z.string() }).optional(),
   head: z.object({ ref: z.string() }).optional(),
 });
-const Comment = z.object({ id: z.number(), body: z.string(), html_url: z.string(), created_at: z.string() });
+const Comment = z.object({ id: z.number().int().positive(), body: z.string(), html_url: z.string(), created_at: Timestamp });
 const Envelope = z.object({
-  action: z.string().optional(),
+  action: z.string().max(100).optional(),
   sender: User,
   repository: Repository,
-  installation: z.object({ id: z.number() }).optional(),
+  installation: z.object({ id: z.number().int().positive() }).optional(),
 });
+/** GitHub's delivery ids are GUIDs; the dedupe id holds 200 characters. */
+const DeliveryId = z.string().min(1).max(200);
+const IssueDelivery = z.object({ issue: Issue, assignee: User.nullable().optional() });
+const PullRequestDelivery = z.object({ pull_request: PullRequest });
+const IssueComment = z.object({ comment: Comment, issue: Issue });
+const ReviewComment = z.object({ comment: Comment, pull_request: PullRequest });
 
 type Envelope = z.infer<typeof Envelope>;
 
@@ -46,35 +55,31 @@ type Envelope = z.infer<typeof Envelope>;
  */
 export function interpretGitHub(request: InboundRequest, config: GitHubConfig): Interpretation {
   const name = request.headers.get("x-github-event");
-  const delivery = request.headers.get("x-github-delivery");
-  if (!name || !delivery) return { type: "malformed", reason: "missing X-GitHub-Event or X-GitHub-Delivery header" };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(request.text);
-  } catch {
-    return { type: "malformed", reason: "body is not valid JSON" };
-  }
+  if (!name) return { type: "malformed", reason: "X-GitHub-Event: required header" };
+  const delivery = DeliveryId.safeParse(request.headers.get("x-github-delivery"));
+  if (!delivery.success) return { type: "malformed", reason: "X-GitHub-Delivery: required header of at most 200 characters" };
+  const body = parseJsonBody(request.text);
+  if (!body.ok) return body.malformed;
+  const payload = body.value;
   if (name === "ping") return { type: "respond", status: 200, body: { ok: true, pong: true } };
 
   const envelope = Envelope.safeParse(payload);
   if (!envelope.success) {
     const handled = ["issues", "pull_request", "issue_comment", "pull_request_review_comment"].includes(name);
-    return handled
-      ? { type: "malformed", reason: `not a valid ${name} payload` }
-      : { type: "ignore", reason: `GitHub "${name}" events are not handled` };
+    return handled ? malformed(envelope.error) : { type: "ignore", reason: `GitHub "${name.slice(0, 100)}" events are not handled` };
   }
   const base = envelope.data;
   const event = `${name}.${base.action ?? ""}`;
   const allowed = allowlisted(base.repository, config.allowlist);
   if (!allowed) return { type: "ignore", reason: `${base.repository.full_name} is not in GITHUB_ALLOWLIST` };
-  const context = { delivery, base, config };
+  const context = { delivery: delivery.data, base, config };
 
   switch (event) {
     case "issues.opened":
     case "issues.reopened":
     case "issues.assigned": {
-      const parsed = z.object({ issue: Issue, assignee: User.nullable().optional() }).safeParse(payload);
-      if (!parsed.success) return { type: "malformed", reason: `not a valid ${event} payload` };
+      const parsed = IssueDelivery.safeParse(payload);
+      if (!parsed.success) return malformed(parsed.error);
       const { issue, assignee } = parsed.data;
       if (event === "issues.assigned" && !(assignee && isBotLogin(assignee.login, config.botName))) {
         return { type: "ignore", reason: "assigned to someone other than the bot" };
@@ -84,8 +89,8 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
     }
     case "pull_request.opened":
     case "pull_request.ready_for_review": {
-      const parsed = z.object({ pull_request: PullRequest }).safeParse(payload);
-      if (!parsed.success) return { type: "malformed", reason: `not a valid ${event} payload` };
+      const parsed = PullRequestDelivery.safeParse(payload);
+      if (!parsed.success) return malformed(parsed.error);
       const pr = parsed.data.pull_request;
       if (pr.draft) return { type: "ignore", reason: "draft pull request; the bot reviews it when it is ready for review" };
       return emit(context, event === "pull_request.opened" ? "pr_opened" : "pr_ready_for_review", pr, {
@@ -104,10 +109,10 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
     case "issue_comment.created":
     case "pull_request_review_comment.created": {
       const review = event.startsWith("pull_request_review_comment");
-      const parsed = z.object({ comment: Comment, issue: Issue.optional(), pull_request: PullRequest.optional() }).safeParse(payload);
-      const thread = parsed.success ? (review ? parsed.data.pull_request : parsed.data.issue) : undefined;
-      if (!parsed.success || !thread) return { type: "malformed", reason: `not a valid ${event} payload` };
+      const parsed = (review ? ReviewComment : IssueComment).safeParse(payload);
+      if (!parsed.success) return malformed(parsed.error);
       const { comment } = parsed.data;
+      const thread = "pull_request" in parsed.data ? parsed.data.pull_request : parsed.data.issue;
       return emit(context, review ? "review_comment" : "comment", thread, {
         text: comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim(),
         addressedToBot: mentionPattern(config.botName).test(comment.body),
@@ -118,7 +123,7 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
       });
     }
     default:
-      return { type: "ignore", reason: `GitHub "${event}" events do not start a turn` };
+      return { type: "ignore", reason: `GitHub "${event.slice(0, 200)}" events do not start a turn` };
   }
 }
 
