@@ -1,82 +1,86 @@
 import { z } from "zod";
 import type { InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
+import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
 import { knownBotUserId } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
 
 // Only the fields Switchboard reads; Linear's full shapes are @linear/sdk/webhooks' payload types.
-const User = z.object({ id: z.string(), name: z.string().optional(), email: z.string().optional() });
+/** Times that become the event's `occurredAt` (ISO 8601, as Linear sends them). */
+const Timestamp = z.iso.datetime({ offset: true });
+const User = z.object({ id: PlatformId, name: z.string().optional(), email: z.string().optional() });
 const Team = z.object({ id: z.string(), key: z.string().optional() });
-const IssueRef = z.object({ id: z.string(), identifier: z.string().optional(), title: z.string(), url: z.string().optional(), description: z.string().nullish(), team: Team.optional() });
+const IssueRef = z.object({ id: PlatformId, identifier: z.string().optional(), title: z.string(), url: z.string().optional(), description: z.string().nullish(), team: Team.optional() });
 const Envelope = z.object({
-  type: z.string(),
-  action: z.string(),
-  organizationId: z.string(),
+  type: z.string().max(100),
+  action: z.string().max(100),
+  organizationId: PlatformId,
   webhookTimestamp: z.number(),
-  createdAt: z.string().optional(),
+  createdAt: Timestamp.optional(),
 });
 const IssueEvent = Envelope.extend({
-  actor: z.object({ id: z.string(), name: z.string().optional(), type: z.string().optional() }).nullish(),
+  actor: z.object({ id: PlatformId, name: z.string().optional(), type: z.string().optional() }).nullish(),
   data: z.object({
-    id: z.string(),
+    id: PlatformId,
     identifier: z.string(),
     title: z.string(),
     description: z.string().nullish(),
     url: z.string(),
     assigneeId: z.string().nullish(),
     labels: z.array(z.object({ name: z.string() })).optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   }),
   updatedFrom: z.record(z.string(), z.unknown()).nullish(),
 });
 const CommentEvent = Envelope.extend({
   data: z.object({
-    id: z.string(),
+    id: PlatformId,
     body: z.string(),
-    issueId: z.string().nullish(),
+    issueId: PlatformId.nullish(),
     issue: IssueRef.partial({ title: true }).nullish(),
-    parentId: z.string().nullish(),
-    userId: z.string().nullish(),
+    parentId: PlatformId.nullish(),
+    userId: PlatformId.nullish(),
     user: User.nullish(),
     botActor: z.unknown().optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   }),
 });
 const NotificationEvent = Envelope.extend({
   appUserId: z.string(),
   notification: z.object({
-    id: z.string(),
-    type: z.string(),
+    id: PlatformId,
+    type: z.string().max(100),
     issue: IssueRef.optional(),
-    comment: z.object({ id: z.string(), body: z.string(), userId: z.string().nullish() }).optional(),
-    parentComment: z.object({ id: z.string() }).nullish(),
+    comment: z.object({ id: PlatformId, body: z.string(), userId: z.string().nullish() }).optional(),
+    parentComment: z.object({ id: PlatformId }).nullish(),
     actor: User.nullish(),
-    createdAt: z.string(),
+    createdAt: Timestamp,
   }),
 });
 const SessionEvent = Envelope.extend({
   appUserId: z.string(),
   promptContext: z.string().nullish(),
   agentSession: z.object({
-    id: z.string(),
+    id: PlatformId,
     issue: IssueRef.nullish(),
-    issueId: z.string().nullish(),
+    issueId: PlatformId.nullish(),
     comment: z.object({ id: z.string(), body: z.string() }).nullish(),
     creator: User.nullish(),
-    updatedAt: z.string(),
+    updatedAt: Timestamp,
   }),
   agentActivity: z
-    .object({ id: z.string(), content: z.record(z.string(), z.unknown()), signal: z.string().nullish(), user: User.nullish(), userId: z.string().nullish(), createdAt: z.string() })
+    .object({ id: PlatformId, content: z.record(z.string(), z.unknown()), signal: z.string().nullish(), user: User.nullish(), userId: PlatformId.nullish(), createdAt: Timestamp })
     .nullish(),
 });
 
-const NOTIFICATION_KINDS: Record<string, EventKind> = {
-  issueAssignedToYou: "issue_assigned",
-  issueMention: "mention",
-  issueCommentMention: "mention",
-};
+/** A Map, not an object: a notification type such as "constructor" must find nothing. */
+const NOTIFICATION_KINDS = new Map<string, EventKind>([
+  ["issueAssignedToYou", "issue_assigned"],
+  ["issueMention", "mention"],
+  ["issueCommentMention", "mention"],
+]);
 
 /** Two webhooks about the same assignment within this window are one occurrence (see `assignmentAliases`). */
 const ASSIGNMENT_WINDOW_MS = 60_000;
@@ -89,14 +93,11 @@ const ASSIGNMENT_WINDOW_MS = 60_000;
  * marked `isSelf`, which the ingress policy drops.
  */
 export function interpretLinear(request: InboundRequest, config: LinearConfig): Interpretation {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(request.text);
-  } catch {
-    return { type: "malformed", reason: "body is not valid JSON" };
-  }
+  const body = parseJsonBody(request.text);
+  if (!body.ok) return body.malformed;
+  const payload = body.value;
   const envelope = Envelope.safeParse(payload);
-  if (!envelope.success) return { type: "malformed", reason: "not a Linear webhook payload (type, action, organizationId, webhookTimestamp)" };
+  if (!envelope.success) return malformed(envelope.error);
   const { type, action, organizationId } = envelope.data;
   if (config.organizationAllowlist.length > 0 && !config.organizationAllowlist.includes(organizationId)) {
     return { type: "ignore", reason: `organization ${organizationId} is not in LINEAR_ORGANIZATION_ALLOWLIST` };
@@ -127,7 +128,7 @@ interface Context {
 
 function issueEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
   const parsed = IssueEvent.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a valid Issue webhook payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const { action, data, updatedFrom, actor } = parsed.data;
   if (action !== "create" && action !== "update") return { type: "ignore", reason: `Issue "${action}" events do not start a turn` };
   if (!botId) return { type: "ignore", reason: "the bot's Linear user id is unknown; set LINEAR_BOT_USER_ID" };
@@ -154,7 +155,7 @@ function issueEvent(payload: unknown, { config, botId, delivery }: Context): Int
 
 function commentEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
   const parsed = CommentEvent.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a valid Comment webhook payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const { data } = parsed.data;
   const issueId = data.issueId ?? data.issue?.id;
   if (!issueId) return { type: "ignore", reason: "a comment that is not on an issue" };
@@ -178,13 +179,13 @@ function commentEvent(payload: unknown, { config, botId, delivery }: Context): I
 
 function notificationEvent(payload: unknown, { config, delivery }: Context): Interpretation {
   const parsed = NotificationEvent.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a valid AppUserNotification payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const { notification, appUserId } = parsed.data;
   if (config.appUserId && appUserId !== config.appUserId) return { type: "ignore", reason: "a notification for another app user" };
-  const kind = NOTIFICATION_KINDS[notification.type];
+  const kind = NOTIFICATION_KINDS.get(notification.type);
   if (!kind) return { type: "ignore", reason: `"${notification.type}" notifications do not start a turn` };
   const issue = notification.issue;
-  if (!issue) return { type: "malformed", reason: `a ${notification.type} notification without its issue` };
+  if (!issue) return { type: "malformed", reason: `notification.issue: required in a ${notification.type} notification` };
   const comment = notification.comment;
   return emit({
     dedupeId: delivery ?? `AppUserNotification:${notification.id}:${parsed.data.action}:${notification.createdAt}`,
@@ -205,7 +206,7 @@ function notificationEvent(payload: unknown, { config, delivery }: Context): Int
 
 function sessionEvent(payload: unknown, { config, botId, delivery }: Context): Interpretation {
   const parsed = SessionEvent.safeParse(payload);
-  if (!parsed.success) return { type: "malformed", reason: "not a valid AgentSessionEvent payload" };
+  if (!parsed.success) return malformed(parsed.error);
   const { action, appUserId, agentSession: session, agentActivity, promptContext } = parsed.data;
   const ours = config.appUserId ?? botId;
   if (ours && appUserId !== ours) return { type: "ignore", reason: "a session of another app user" };
@@ -235,7 +236,7 @@ function sessionEvent(payload: unknown, { config, botId, delivery }: Context): I
     });
   }
   if (action === "prompted") {
-    if (!agentActivity) return { type: "malformed", reason: "a prompted session event without its agentActivity" };
+    if (!agentActivity) return { type: "malformed", reason: "agentActivity: required in a prompted session event" };
     const userId = agentActivity.userId ?? agentActivity.user?.id ?? "unknown";
     const body = typeof agentActivity.content.body === "string" ? agentActivity.content.body : "";
     return emit({
