@@ -89,17 +89,32 @@ export function loadConfig(env: EnvRecord, channels: readonly Channel<unknown>[]
       status[channel.name] = { enabled: false, problems: [`${channel.enabledBy}: not set`] };
       continue;
     }
-    const result = channel.config.safeParse(env);
+    const result = parseChannelConfig(channel, env);
     if (result.success) {
       parsed.set(channel.name, result.data);
       status[channel.name] = { enabled: true, problems: [] };
     } else {
-      status[channel.name] = { enabled: false, problems: describeIssues(result.error) };
+      status[channel.name] = { enabled: false, problems: result.problems };
     }
   }
   const config: Config = { core: core.data, channels: parsed, status };
   cache.set(env, config);
   return config;
+}
+
+/**
+ * One channel's config, or its problems. A schema should report every problem as an issue; one
+ * that throws instead (a transform meeting input it did not expect) still disables only its own
+ * channel. The error's message is left out: it may quote the value.
+ */
+function parseChannelConfig(channel: Channel<unknown>, env: EnvRecord): { success: true; data: unknown } | { success: false; problems: string[] } {
+  try {
+    const result = channel.config.safeParse(env);
+    return result.success ? { success: true, data: result.data } : { success: false, problems: describeIssues(result.error) };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : typeof error;
+    return { success: false, problems: [`${channel.enabledBy} and the ${channel.name} settings beside it: could not be read (${name})`] };
+  }
 }
 
 /** Comma- or whitespace-separated list in one variable. */

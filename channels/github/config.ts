@@ -23,7 +23,13 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
     GITHUB_APP_ID: z.string().regex(/^\d+$/, "must be the numeric App ID").optional(),
     GITHUB_PRIVATE_KEY: z
       .string()
+      .transform((pem) => pem.replace(/\\n/g, "\n"))
       .refine((pem) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem), "must be a PEM private key (PKCS#1 or PKCS#8)")
+      .transform((pem, ctx) => {
+        const pkcs8 = toPkcs8Pem(pem);
+        if (pkcs8 === null) ctx.addIssue({ code: "custom", message: "must be a PEM private key: the text between its BEGIN and END lines is not base64" });
+        return pkcs8 ?? z.NEVER;
+      })
       .optional(),
     GITHUB_API_URL: z.url().default("https://api.github.com"),
     GITHUB_ALLOWLIST: listVariable,
@@ -42,7 +48,7 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
     webhookSecret: env.GITHUB_WEBHOOK_SECRET,
     auth: env.GITHUB_TOKEN
       ? { type: "token" as const, token: env.GITHUB_TOKEN }
-      : { type: "app" as const, appId: env.GITHUB_APP_ID!, privateKey: toPkcs8Pem(env.GITHUB_PRIVATE_KEY!.replace(/\\n/g, "\n")) },
+      : { type: "app" as const, appId: env.GITHUB_APP_ID!, privateKey: env.GITHUB_PRIVATE_KEY! },
     apiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     allowlist: env.GITHUB_ALLOWLIST.map((entry) => entry.toLowerCase()),
   }));
