@@ -5,7 +5,6 @@ import {
   mapLabelToRepositoryLabel,
   type IssueLabel,
 } from "./classifier/index.ts";
-import { pullRequestReview } from "./pull-request.ts";
 import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type PromptEvent, type ToolOutcome } from "../../src/index.ts";
 
 /**
@@ -16,16 +15,8 @@ import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type Pro
 export const embeddedModel = defineEmbeddedModel("embedded-triage", decide);
 
 const ISSUE_KINDS = new Set(["issue_opened", "issue_reopened", "issue_assigned", "assigned"]);
-const PR_KINDS = new Set(["pr_opened", "pr_ready_for_review"]);
 
 function decide({ event, results, history, need }: EmbeddedTurn): EmbeddedDecision {
-  if (PR_KINDS.has(event.kind)) {
-    if (need("list_pull_request_files")) return { tool: "list_pull_request_files", input: {} };
-    if (need("list_labels")) return { tool: "list_labels", input: {} };
-    const review = pullRequestReview(event, results.get("list_pull_request_files"), results.get("list_labels"));
-    if (need("add_labels") && review.labels.length > 0) return { tool: "add_labels", input: { labels: review.labels } };
-    return { text: review.comment(appliedLabels(results)) };
-  }
   if (ISSUE_KINDS.has(event.kind) || (event.title && history.length === 0)) {
     if (need("list_labels")) return { tool: "list_labels", input: {} };
     const triage = triageIssue(event, results.get("list_labels"));

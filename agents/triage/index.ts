@@ -4,7 +4,9 @@ import { defineAgent, EventKind } from "../../src/index.ts";
 import { embeddedModel } from "./embedded-model.ts";
 import instructions from "./instructions.md";
 
-/** The triage agent: classifies issues and messages, labels them, and says what is missing. */
+const NOT_TRIGGERS = new Set<EventKind>(["cancel", "pr_opened", "pr_ready_for_review"]);
+
+/** The triage agent: classifies issues and messages, labels them, and says what is missing. Pull requests are the reviewer's. */
 export const triage = defineAgent({
   name: "triage",
   instructions,
@@ -12,7 +14,6 @@ export const triage = defineAgent({
   tools: [
     githubTools.list_labels,
     githubTools.add_labels,
-    githubTools.list_pull_request_files,
     linearTools.list_labels,
     linearTools.add_labels,
     linearTools.set_priority,
@@ -20,8 +21,9 @@ export const triage = defineAgent({
     linearTools.set_estimate,
     linearTools.link_issues,
   ],
-  // Every kind of event starts a turn, except cancel, which stops one.
-  triggers: EventKind.options.filter((kind) => kind !== "cancel"),
+  // Every kind of event starts a turn except cancel, which stops one, and a pull request opening
+  // or becoming ready for review, which the reviewer answers.
+  triggers: EventKind.options.filter((kind) => !NOT_TRIGGERS.has(kind)),
   limits: { maxSteps: 12, maxAttempts: 4, historyLimit: 20 },
 });
 

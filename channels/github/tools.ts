@@ -3,6 +3,7 @@ import { channelTools } from "../../src/harness/tools.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
 import type { GitHubTarget } from "./outbound.ts";
+import { capPatches } from "./pull-request-files.ts";
 
 const githubTool = channelTools<GitHubTarget, GitHubConfig>("github");
 
@@ -40,13 +41,15 @@ export const githubTools = {
 
   list_pull_request_files: githubTool({
     name: "list_pull_request_files",
-    description: "List the files this pull request changes, with lines added and deleted.",
+    description:
+      "List the files this pull request changes: status, lines added and deleted, and each file's patch (unified diff hunks; " +
+      "lines starting with + were added). Large patches are cut, and `note` then says what is missing.",
     inputSchema: z.object({}),
     async execute(_input, { target, config }) {
       if (!target.isPullRequest) throw new Error("this conversation is an issue, not a pull request");
       const octokit = githubClient(config, target.installationId);
-      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: target.owner, repo: target.repo, pull_number: target.number, per_page: 100 });
-      return files.slice(0, 300).map(({ filename, additions, deletions, status }) => ({ filename, additions, deletions, status }));
+      const entries = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: target.owner, repo: target.repo, pull_number: target.number, per_page: 100 });
+      return capPatches(entries);
     },
   }),
 };
