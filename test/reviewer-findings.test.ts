@@ -95,6 +95,17 @@ describe("secrets: only what the pull request adds", () => {
     expect(await secretsAdded(asListed(file("deploy/id_ecdsa", keyPatch)))).toEqual([{ filename: "deploy/id_ecdsa", line: 4, kind: "private key" }]);
   });
 
+  it("a line marked with a secretlint-disable comment is let through (a deliberate fixture)", async () => {
+    const marked = newFilePatch([
+      "// secretlint-disable-next-line",
+      `export const FIXTURE_KEY = "${FAKE_AWS_ACCESS_KEY_ID}";`,
+      `export const LEAKED_KEY = "${FAKE_AWS_ACCESS_KEY_ID}";`,
+    ]);
+    expect(await secretsAdded(asListed(file("test/fixtures/keys.ts", marked, "added")))).toEqual([
+      { filename: "test/fixtures/keys.ts", line: 3, kind: "AWS Access Key ID" },
+    ]);
+  });
+
   it("a file without a patch (binary, or cut by the tool) has nothing to scan", async () => {
     expect(await secretsAdded({ filename: "secrets.bin", status: "added", additions: 10, deletions: 0 })).toEqual([]);
   });
