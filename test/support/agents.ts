@@ -29,3 +29,17 @@ export async function settled(key: string, timeoutMs = 15_000): Promise<Conversa
     timeoutMs,
   );
 }
+
+/** The conversation's live view: the running turn's journaled steps, the last turn, the counts. */
+export async function snapshot(key: string): Promise<ConversationState> {
+  return runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.snapshot());
+}
+
+/**
+ * Whether a conversation agent exists under `key`. Asks without addressing the object, since
+ * addressing it would create it: this is how a test shows a refused request stored nothing.
+ */
+export async function conversationExists(key: string): Promise<boolean> {
+  const id = env.CONVERSATION.idFromName(key);
+  return (await listDurableObjectIds(env.CONVERSATION)).some((existing) => existing.equals(id));
+}
