@@ -1,24 +1,18 @@
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationAgent } from "../src/worker.ts";
-import { conversation } from "./support/agents.ts";
-import { emulatorUrl, injectFault, waitFor } from "./support/emulator.ts";
+import { injectFault } from "./support/emulator.ts";
 import { channelMessages, discordCalls, isChannelPost, postInteraction, settled, slashCommand } from "./support/discord.ts";
 
 const BUG = "The app crashes with TypeError when I click save. Steps to reproduce: open settings, click save. Expected: saved. Actual: crash.";
-
-async function stepsDone(key: string): Promise<number> {
-  const agent = await conversation(key);
-  return runInDurableObject(agent, (instance: ConversationAgent) => instance.snapshot().current?.steps.length ?? -1);
-}
 
 async function originalEdits(applicationToken: string) {
   // Recorded paths keep the token; match on it to stay within this test's interaction.
   return (await discordCalls(applicationToken)).filter((call) => call.method === "PATCH" && call.path.endsWith("/messages/@original"));
 }
 
+// What every channel does (one reply in place, duplicates, crashes, 429, signatures, its own
+// messages, conversation keys) is test/contract's; this file holds what only Discord does.
 describe("Discord /triage: deferred within 3 s, answered by editing the deferred response", () => {
-  it("answers type 5 once durable, then fills in @original with the triage, once", async () => {
+  it("answers type 5 within 3 s, then fills in @original with the triage, pinging no one, with no channel message", async () => {
     const command = await slashCommand(BUG);
     const started = Date.now();
     const response = await postInteraction(command.payload);
@@ -31,49 +25,10 @@ describe("Discord /triage: deferred within 3 s, answered by editing the deferred
     expect(edits.map((call) => call.status)).toEqual([200]);
     expect((edits[0]!.body as { content: string; allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [] });
     const messages = await channelMessages(command.channelId);
-    expect(messages).toHaveLength(1);
     expect(messages[0]!.content).toMatch(/bug report/);
     expect(messages[0]!.webhook_id).toBeDefined();
     // No follow-up and no channel message besides the deferred response.
     expect((await discordCalls(command.channelId)).filter(isChannelPost)).toHaveLength(0);
-  });
-
-  it("the same interaction delivered twice starts one turn", async () => {
-    const command = await slashCommand(BUG);
-    expect(await (await postInteraction(command.payload)).json()).toEqual({ type: 5 });
-    expect(await (await postInteraction(command.payload)).json()).toEqual({ type: 5 });
-    const state = await settled(command.key);
-    expect(state.turns).toEqual({ done: 1, failed: 0 });
-    expect(await originalEdits(command.token)).toHaveLength(1);
-  });
-
-  it("a crash while the edit is in flight → the turn recovers and the answer appears once", async () => {
-    const command = await slashCommand(BUG);
-    const fault = await injectFault({ platform: "discord", method: "PATCH", pathPattern: `${command.token}/messages/@original`, kind: "timeout", delayMs: 1500, then: "proceed" });
-    expect((await postInteraction(command.payload)).status).toBe(200);
-    await waitFor("the edit to be held by the emulator", async () => {
-      const faults = (await (await fetch(`${emulatorUrl}/_emulator/faults`)).json()) as { id: string }[];
-      return !faults.some((rule) => rule.id === fault);
-    });
-    expect(await stepsDone(command.key)).toBe(1);
-    await abortAllDurableObjects();
-    const state = await settled(command.key);
-    expect(state.last).toMatchObject({ status: "done" });
-    await waitFor("the held edit to land", async () => (await originalEdits(command.token)).length >= 2);
-    const messages = await channelMessages(command.channelId);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]!.content).toMatch(/bug report/);
-  });
-
-  it("a 429 on the edit is waited out: the answer is delivered, once", async () => {
-    const command = await slashCommand(BUG);
-    await injectFault({ platform: "discord", method: "PATCH", pathPattern: `${command.token}/messages/@original`, kind: "status", status: 429, retryAfter: 1 });
-    expect((await postInteraction(command.payload)).status).toBe(200);
-    await settled(command.key);
-    const edits = await originalEdits(command.token);
-    expect(edits.map((call) => call.status)).toEqual([429, 200]);
-    expect(Date.parse(edits[1]!.at) - Date.parse(edits[0]!.at)).toBeGreaterThanOrEqual(900);
-    expect((await channelMessages(command.channelId)).map((m) => m.content)).toEqual([expect.stringMatching(/bug report/)]);
   });
 
   it("after the 15-minute token life the answer becomes a channel message (nonce + enforce_nonce), 429 included", async () => {
