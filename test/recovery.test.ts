@@ -48,33 +48,32 @@ describe("crash recovery: the process dies mid-turn, the turn completes once", (
     });
   }
 
-  for (const target of ["/issues/1/labels", "/issues/1/comments"]) {
-    it(`killed after the platform applied POST ${target} but before the journal recorded it: not applied twice`, async () => {
-      const { owner, repo } = uniqueRepo("applied");
-      const key = `github:${owner}/${repo}#1`;
-      // Held, then applied even though the caller is gone: the hardest case for exactly-once.
-      await injectFault({
-        platform: "github",
-        method: "POST",
-        pathPattern: `/repos/${owner}/${repo}${target}$`,
-        kind: "timeout",
-        delayMs: 800,
-        then: "proceed",
-      });
-      const payload = await openedIssue(owner, repo, CLEAR_BUG);
-      expect((await postGitHub("issues", payload)).status).toBe(200);
-
-      const held = target.endsWith("labels") ? 3 : 5;
-      await waitFor(`the turn to reach step ${held}`, async () => (await stepsDone(key)) === held);
-      await abortAllDurableObjects();
-      await waitFor("the held call to land", async () =>
-        (await recordedCalls("github", `/${repo}${target}`)).some((c) => c.method === "POST" && c.status < 300),
-      );
-
-      await settled(key);
-      const calls = await recordedCalls("github", `/${repo}/`);
-      expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
-      expect(calls.filter((c) => isLabelPost(c) && c.status === 200)).toHaveLength(1);
+  // A tool's side effect; the same for the reply is test/contract's, for every channel.
+  it("killed after the platform applied POST /issues/1/labels but before the journal recorded it: not applied twice", async () => {
+    const { owner, repo } = uniqueRepo("applied");
+    const key = `github:${owner}/${repo}#1`;
+    // Held, then applied even though the caller is gone: the hardest case for exactly-once.
+    await injectFault({
+      platform: "github",
+      method: "POST",
+      pathPattern: `/repos/${owner}/${repo}/issues/1/labels$`,
+      kind: "timeout",
+      delayMs: 800,
+      then: "proceed",
     });
-  }
+    const payload = await openedIssue(owner, repo, CLEAR_BUG);
+    expect((await postGitHub("issues", payload)).status).toBe(200);
+
+    // Steps 0–2 (model, list_labels, model) are journaled; add_labels is in flight.
+    await waitFor("the turn to reach step 3", async () => (await stepsDone(key)) === 3);
+    await abortAllDurableObjects();
+    await waitFor("the held call to land", async () =>
+      (await recordedCalls("github", `/${repo}/issues/1/labels`)).some((c) => c.method === "POST" && c.status < 300),
+    );
+
+    await settled(key);
+    const calls = await recordedCalls("github", `/${repo}/`);
+    expect(calls.filter((c) => isCommentPost(c) && c.status === 201)).toHaveLength(1);
+    expect(calls.filter((c) => isLabelPost(c) && c.status === 200)).toHaveLength(1);
+  });
 });
