@@ -65,7 +65,7 @@ describe("secrets: only what the pull request adds", () => {
       { filename: "deploy/credentials", line: 22, kind: "AWS Secret Access Key" },
     ]);
     const [finding] = await findingsFor(change([file("deploy/credentials", patch)]));
-    expect(finding?.detail).toMatch(/^`deploy\/credentials` line 21: AWS Access Key ID; `deploy\/credentials` line 22: AWS Secret Access Key\. /);
+    expect(finding?.detail).toMatch(/^`deploy\/credentials` line 21: AWS Access Key ID; line 22: AWS Secret Access Key\. /);
     expect(finding?.detail).not.toContain(FAKE_AWS_SECRET_ACCESS_KEY);
     expect(finding?.detail).not.toContain(FAKE_AWS_ACCESS_KEY_ID);
   });

@@ -91,7 +91,7 @@ describe("reviewer: each fixture pull request gets exactly its findings, in one 
     await postGitHub("pull_request", payload);
     await settled(key);
     const [review] = await comments(repo);
-    expect(review).toContain("**Possible secret added** — `config/production.env` line 2: AWS Access Key ID; `config/production.env` line 3: AWS Secret Access Key.");
+    expect(review).toContain("**Possible secret added** — `config/production.env` line 2: AWS Access Key ID; line 3: AWS Secret Access Key.");
     expect(review).not.toMatch(/AKIA[A-Z0-9]{16}/);
   });
 

@@ -51,17 +51,30 @@ export const secretsRule: FindingRule = {
   async check({ files }) {
     const hits = (await Promise.all(files.map(secretsAdded))).flat();
     if (hits.length === 0) return null;
-    const where = hits.slice(0, 10).map((hit) => `\`${hit.filename}\` line ${hit.line}: ${hit.kind}`);
-    if (hits.length > 10) where.push(`and ${hits.length - 10} more`);
     return {
       rule: this.id,
       title: this.title,
       detail:
-        `${where.join("; ")}. If it is real, revoke and rotate it now (it is already in this branch's history, ` +
+        `${describeHits(hits)}. If it is real, revoke and rotate it now (it is already in this branch's history, ` +
         "so removing the line is not enough), and load it from a secret store or environment variable instead.",
     };
   },
 };
+
+/** "`a.env` line 2: AWS Access Key ID; line 3: AWS Secret Access Key; `b.ts` line 5: …", the first 10 hits. */
+function describeHits(hits: readonly SecretHit[]): string {
+  const shown = new Map<string, Map<number, string[]>>();
+  for (const hit of hits.slice(0, 10)) {
+    const lines = shown.get(hit.filename) ?? new Map<number, string[]>();
+    lines.set(hit.line, [...(lines.get(hit.line) ?? []), hit.kind]);
+    shown.set(hit.filename, lines);
+  }
+  const parts = [...shown].map(
+    ([filename, lines]) => `\`${filename}\` ${[...lines].map(([line, kinds]) => `line ${line}: ${kinds.join(", ")}`).join("; ")}`,
+  );
+  if (hits.length > 10) parts.push(`and ${hits.length - 10} more`);
+  return parts.join("; ");
+}
 
 /** The new-file line number of the `index`-th (1-based) added line. */
 function lineOf(lines: readonly AddedLine[], index: number): number {
