@@ -35,6 +35,8 @@ export interface SeedFile {
   deletions?: number;
   status: DiffEntry["status"];
   patch?: string;
+  /** For a renamed file: its path before. */
+  previous_filename?: string;
 }
 
 export interface SeedIssueInput {
@@ -182,6 +184,7 @@ export function createGitHubStore(core: Core) {
           raw_url: `${WEB}/${r.owner}/${r.name}/raw/${sha}/${f.filename}`,
           contents_url: `${api}/${repoPath(r)}/contents/${f.filename}?ref=${sha}`,
           ...(f.patch !== undefined ? { patch: f.patch } : {}),
+          ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}),
         };
       });
     }

@@ -55,6 +55,7 @@ const seedSchema = z.object({
           deletions: z.number().int().nonnegative().optional(),
           status: z.enum(["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]),
           patch: z.string().optional(),
+          previous_filename: z.string().min(1).optional(),
         }),
       ),
     })

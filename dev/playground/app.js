@@ -22,6 +22,7 @@ function markdown(text) {
       return escapeHtml(block)
         .replace(/`([^`]+)`/g, "<code>$1</code>")
         .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+        .replace(/^_(.+)_$/gm, "<em>$1</em>")
         .replace(/^&gt; (.*)\n?/gm, "<blockquote>$1</blockquote>")
         .replace(/^- (.*)$/gm, "• $1")
         .replace(/\n/g, "<br>");
@@ -43,6 +44,70 @@ const PRESETS = {
   question: {
     title: "How do I configure a proxy?",
     body: "Is there a way to route requests through a corporate proxy? I could not find it in the docs.",
+  },
+};
+
+/** `git diff` output for the pull request form; fake credentials are assembled so no scanner mistakes this file for a leak. */
+const fakeAwsKeyId = ["AKIA", "QYLPMN5HHHFPZAM2"].join("");
+const fakeAwsSecret = ["1tUm636uS1yOEcfP5pvf", "qJ/ml36mF7AkyHsEU0IU"].join("");
+const newFile = (path, lines) =>
+  [`diff --git a/${path} b/${path}`, "new file mode 100644", "--- /dev/null", `+++ b/${path}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((line) => `+${line}`)].join("\n");
+const PR_PRESETS = {
+  secret: {
+    title: "Upload build artifacts to S3",
+    diff: newFile("src/deploy/upload.ts", [
+      'import { S3Client } from "@aws-sdk/client-s3";',
+      "",
+      "export const s3 = new S3Client({",
+      '  region: "eu-west-1",',
+      `  credentials: { accessKeyId: "${fakeAwsKeyId}", secretAccessKey: "${fakeAwsSecret}" },`,
+      "});",
+    ]),
+  },
+  "no tests": {
+    title: "Round invoice totals per line",
+    diff: [
+      "diff --git a/src/billing/invoice.ts b/src/billing/invoice.ts",
+      "--- a/src/billing/invoice.ts",
+      "+++ b/src/billing/invoice.ts",
+      "@@ -40,3 +40,7 @@ export interface Invoice {",
+      " export function total(invoice: Invoice): number {",
+      "-  return invoice.lines.reduce((sum, line) => sum + line.amount, 0);",
+      "+  return invoice.lines.reduce((sum, line) => sum + roundCents(line.amount), 0);",
+      " }",
+      "+",
+      "+function roundCents(amount: number): number {",
+      "+  return Math.round(amount * 100) / 100;",
+      "+}",
+    ].join("\n"),
+  },
+  migration: {
+    title: "Record when an invoice was paid",
+    diff: [
+      newFile("migrations/0004_invoice_paid_at.sql", ["ALTER TABLE invoices ADD COLUMN paid_at TEXT;", "CREATE INDEX invoices_paid_at ON invoices (paid_at);"]),
+      newFile("src/billing/paid.ts", ["export const markPaid = (db: D1Database, id: string) =>", '  db.prepare("UPDATE invoices SET paid_at = datetime() WHERE id = ?").bind(id).run();']),
+      newFile("src/billing/paid.test.ts", ['it("marks an invoice paid", async () => expect(await markPaid(db, "inv_1")).toBeTruthy());']),
+    ].join("\n"),
+  },
+  lockfile: {
+    title: "Bump transitive dependencies",
+    diff: [
+      "diff --git a/package-lock.json b/package-lock.json",
+      "--- a/package-lock.json",
+      "+++ b/package-lock.json",
+      "@@ -1200,5 +1200,5 @@",
+      '     "node_modules/undici": {',
+      '-      "version": "6.21.0",',
+      '+      "version": "6.21.1",',
+      '       "license": "MIT"',
+    ].join("\n"),
+  },
+  large: {
+    title: "Rewrite the expression parser",
+    diff: [
+      newFile("src/parser/grammar.ts", Array.from({ length: 1200 }, (_, i) => `export const rule${i} = token("r${i}");`)),
+      newFile("src/parser/grammar.test.ts", Array.from({ length: 300 }, (_, i) => `test("rule ${i}", () => expect(parse("r${i}")).toBeDefined());`)),
+    ].join("\n"),
   },
 };
 
@@ -105,10 +170,11 @@ const github = {
       "form",
       { id: "open-pr", onsubmit: (event) => send(event, "pull_request") },
       el("h2", {}, "Open a pull request"),
+      el("div", { class: "presets" }, ...Object.keys(PR_PRESETS).map((kind) => el("button", { type: "button", onclick: () => prPreset(kind) }, kind))),
       el("label", {}, "Title"),
-      el("input", { name: "title", value: "Rotate session tokens on login", required: "" }),
-      el("label", {}, "Changed files: path +added -deleted"),
-      el("textarea", { name: "files" }, "src/auth/session.ts +120 -30\nsrc/auth/session.test.ts +80 -0\npackage.json +2 -1"),
+      el("input", { name: "title", value: PR_PRESETS.secret.title, required: "" }),
+      el("label", {}, "Changes (git diff)"),
+      el("textarea", { name: "diff", spellcheck: "false" }, PR_PRESETS.secret.diff),
       el("button", { class: "primary", type: "submit" }, "Create pull request"),
     );
     $("#compose").replaceChildren(issueForm, commentForm, prForm, result);
@@ -116,6 +182,11 @@ const github = {
     function preset(kind) {
       issueForm.elements.title.value = PRESETS[kind].title;
       issueForm.elements.body.value = PRESETS[kind].body;
+    }
+
+    function prPreset(kind) {
+      prForm.elements.title.value = PR_PRESETS[kind].title;
+      prForm.elements.diff.value = PR_PRESETS[kind].diff;
     }
 
     async function send(event, action) {
@@ -129,14 +200,9 @@ const github = {
         if (!state.selected) return (result.textContent = "Select or open an issue first.");
         Object.assign(body, { number: state.selected, body: form.elements.body.value });
       }
-      if (action === "pull_request") {
-        const files = form.elements.files.value.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
-          const [filename, added = "+0", deleted = "-0"] = line.split(/\s+/);
-          return { filename, additions: Math.abs(parseInt(added, 10)) || 0, deletions: Math.abs(parseInt(deleted, 10)) || 0 };
-        });
-        Object.assign(body, { title: form.elements.title.value, body: "", files });
-      }
+      if (action === "pull_request") Object.assign(body, { title: form.elements.title.value, body: "", diff: form.elements.diff.value });
       const sent = await api("/playground/send/github", body);
+      if (sent.error) return (result.textContent = sent.error);
       result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
       if (sent.number) state.selected = sent.number;
       if (sent.response?.conversationKey) watch(sent.response.conversationKey);
@@ -168,6 +234,7 @@ const github = {
           el("h2", {}, `${issue.title} `, el("span", {}, `#${issue.number}`)),
           el("div", { class: "labels" }, issue.labels.map((label) => el("span", { style: `background:#${label.color};color:${contrast(label.color)}` }, label.name))),
           comment(issue.user?.login ?? "octocat", issue.body ?? "", false, "author"),
+          issue.files ? filesChanged(issue.files) : null,
           issue.comment_list.map((c) => comment(c.user.login, c.body ?? "", c.user.type === "Bot" || c.user.login === state.config.bot)),
         )
       : el("p", { class: "hint" }, "No issue selected. Open one on the left.");
@@ -184,6 +251,15 @@ function comment(login, body, isBot, badge) {
   );
   node.lastChild.innerHTML = markdown(body) || '<span class="hint">No description provided.</span>';
   return node;
+}
+
+function filesChanged(files) {
+  return el(
+    "details",
+    { class: "files" },
+    el("summary", {}, `Files changed (${files.length})`),
+    el("ul", {}, files.map((file) => el("li", {}, el("code", {}, file.filename), " ", el("span", { class: "added" }, `+${file.additions}`), " ", el("span", { class: "deleted" }, `−${file.deletions}`)))),
+  );
 }
 
 function contrast(hex) {

@@ -11,6 +11,8 @@ import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
 import { eventCallback, signSlack } from "../slack-events.ts";
 import { DEV_SLACK } from "../emulator/slack.ts";
+import { countPatchLines } from "../emulator/github-state.ts";
+import { parseGitDiff } from "./diff.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
 import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
@@ -36,7 +38,8 @@ const GitHubAction = z.discriminatedUnion("action", [
     repo: z.string(),
     title: z.string().min(1),
     body: z.string(),
-    files: z.array(z.object({ filename: z.string(), additions: z.number().int(), deletions: z.number().int() })).min(1),
+    /** `git diff` output: the files, their patches and statuses. */
+    diff: z.string().refine((text) => parseGitDiff(text).length > 0, "the diff names no file (expected `diff --git a/… b/…` headers)"),
     ...Person,
   }),
 ]);
@@ -200,7 +203,14 @@ async function githubEvent(input: GitHubAction, emulatorUrl: string) {
       body: input.body,
       user: input.login,
     });
-    Object.assign(payload.issue as object, { number: input.number, title: issue?.title ?? "", body: issue?.body ?? "", labels: [] });
+    Object.assign(payload.issue as object, {
+      number: input.number,
+      title: issue?.title ?? "",
+      body: issue?.body ?? "",
+      labels: issue?.labels ?? [],
+      // GitHub marks a comment's issue as a pull request this way.
+      pull_request: issue?.pull_request,
+    });
     Object.assign(payload.comment as object, {
       id: comment.id,
       html_url: comment.html_url,
@@ -212,13 +222,14 @@ async function githubEvent(input: GitHubAction, emulatorUrl: string) {
     return { event: "issue_comment", payload, number: input.number };
   }
   const isPull = input.action === "pull_request";
+  const files = isPull ? parseGitDiff(input.diff) : [];
   const seeded = await post<{ number: number }>(emulatorUrl, "/_emulator/github/issues", {
     owner: input.owner,
     repo: input.repo,
     title: input.title,
     body: input.body,
     user: input.login,
-    ...(isPull ? { pull_request: { files: input.files.map((file) => ({ ...file, status: "modified" })) } } : {}),
+    ...(isPull ? { pull_request: { files } } : {}),
   });
   const payload = inRepository(githubExample(isPull ? "pull_request" : "issues", "opened"), input.owner, input.repo);
   const fields = {
@@ -229,9 +240,10 @@ async function githubEvent(input: GitHubAction, emulatorUrl: string) {
     html_url: `https://github.com/${input.owner}/${input.repo}/${isPull ? "pull" : "issues"}/${seeded.number}`,
   };
   if (isPull) {
-    const additions = input.files.reduce((sum, file) => sum + file.additions, 0);
-    const deletions = input.files.reduce((sum, file) => sum + file.deletions, 0);
-    Object.assign(payload.pull_request as object, { ...fields, draft: false, additions, deletions, changed_files: input.files.length });
+    const counts = files.map((file) => countPatchLines(file.patch ?? ""));
+    const additions = counts.reduce((sum, count) => sum + count.additions, 0);
+    const deletions = counts.reduce((sum, count) => sum + count.deletions, 0);
+    Object.assign(payload.pull_request as object, { ...fields, draft: false, additions, deletions, changed_files: files.length });
   } else {
     Object.assign(payload.issue as object, fields);
   }
@@ -251,7 +263,11 @@ async function post<T>(emulatorUrl: string, path: string, body: Record<string, u
 
 async function seededIssue(emulatorUrl: string, owner: string, repo: string, number: number) {
   const state = (await (await fetch(`${emulatorUrl}/_emulator/state/github`)).json()) as {
-    repos?: { owner: string; name: string; issues?: { number: number; title: string; body: string | null }[] }[];
+    repos?: {
+      owner: string;
+      name: string;
+      issues?: { number: number; title: string; body: string | null; labels: { name: string }[]; pull_request?: unknown }[];
+    }[];
   };
   return state.repos?.find((r) => r.owner === owner && r.name === repo)?.issues?.find((i) => i.number === number);
 }

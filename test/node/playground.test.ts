@@ -22,6 +22,7 @@ describe("playground in a real browser", () => {
   let worker: RunningWorker;
   let browser: Browser;
   let persistTo: string;
+  let botName: string;
 
   beforeAll(async () => {
     persistTo = mkdtempSync(join(tmpdir(), "switchboard-playground-"));
@@ -29,6 +30,7 @@ describe("playground in a real browser", () => {
     const emulatorUrl = `http://127.0.0.1:${port}`;
     const workerPort = await freePort();
     const vars = devVars(emulatorUrl);
+    botName = vars.BOT_NAME ?? "switchboard";
     emulator = await startEmulator({
       ...devOptions(),
       port,
@@ -80,6 +82,50 @@ describe("playground in a real browser", () => {
 
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, "playground-github.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("opening a pull request shows the reviewer's findings, its size label and its turn; a follow-up restates them", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("textbox", { name: "repository" }).fill("octo-org/reviews");
+
+    // The default diff adds an S3 client with AWS credentials written into the source, and no test.
+    await page.getByRole("button", { name: "Create pull request" }).click();
+    const review = page.locator(".comment.bot").first();
+    await review.waitFor({ timeout: 30_000 });
+    const text = await review.textContent();
+    expect(text).toMatch(/^.*Review: 1 file\(s\) changed, \+6 −0 \(size XS\)\./);
+    expect([...(text ?? "").matchAll(/• (Possible secret added|Migration or schema change|Source changed without tests|Very large diff|Lockfile-only change|Generated files only) — /g)].map((m) => m[1])).toEqual([
+      "Possible secret added",
+      "Source changed without tests",
+    ]);
+    expect(text).toContain("src/deploy/upload.ts line 5: AWS Access Key ID, AWS Secret Access Key.");
+    await expect.poll(() => page.locator(".issue .labels span").allTextContents(), { timeout: 10_000 }).toEqual(["size/XS"]);
+    expect(await page.locator("details.files summary").textContent()).toBe("Files changed (1)");
+
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(/^github:octo-org\/reviews#\d+$/);
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: done, 8 steps, 4 model calls/);
+    expect(await page.locator("#last li").allTextContents()).toEqual([
+      expect.stringMatching(/^model embedded-reviewer/),
+      expect.stringMatching(/^tool list_pull_request_files/),
+      expect.stringMatching(/^model embedded-reviewer/),
+      expect.stringMatching(/^tool list_labels/),
+      expect.stringMatching(/^model embedded-reviewer/),
+      expect.stringMatching(/^tool add_labels/),
+      expect.stringMatching(/^model embedded-reviewer/),
+      expect.stringMatching(/^reply reply/),
+    ]);
+
+    await page.locator("#comment textarea").fill(`@${botName} what did you find?`);
+    await page.getByRole("button", { name: "Comment", exact: true }).click();
+    await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.locator(".comment.bot").nth(1).textContent()).toMatch(/Following up on my review of this pull request .*Possible secret added/s);
+
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "playground-github-pr.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
 
