@@ -1,8 +1,17 @@
 // The reviewer agent end to end: GitHub pull request deliveries, signed as GitHub signs them,
 // reviewed through the emulator's real pulls.listFiles (patches, pagination), one comment and
 // one size label however often the delivery arrives and wherever the process dies.
+import { createOpenAI } from "@ai-sdk/openai";
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { reviewer } from "../agents/reviewer/index.ts";
+import { channels } from "../channels/index.ts";
+import { renderEvent, toolsFor } from "../src/agent.ts";
+import { loadConfig } from "../src/config.ts";
+import { MemoryJournal } from "../src/harness/journal.ts";
+import { runTurn } from "../src/harness/turn.ts";
+import { testToolContext } from "./support/tools.ts";
 import { RULES } from "../agents/reviewer/findings/index.ts";
 import { findingTitles } from "../agents/reviewer/review.ts";
 import type { ConversationAgent } from "../src/worker.ts";
@@ -177,5 +186,65 @@ describe("reviewer: the conversation stays with it", () => {
     expect(await settled(key)).toMatchObject({ agent: "triage" });
     const [triaged] = await comments(repo);
     expect(triaged).toMatch(/^\*\*Triage:\*\* this looks like a bug report/);
+  });
+});
+
+describe("reviewer with MODEL set: a language model gets the same instructions and tools", () => {
+  it("the model is offered the three tools, calls the files tool, and reads the patches in its result", async () => {
+    const { owner, repo } = await pullRequest("llm", FIXTURE_PULL_REQUESTS.AWS_KEY_PR);
+    // OpenAI's Chat Completions wire format, answered locally: a tool call, then the review.
+    const requests: { messages: { role: string; content: unknown }[]; tools?: { function: { name: string } }[] }[] = [];
+    const provider = createOpenAI({
+      apiKey: "test",
+      baseURL: "https://llm.test/v1",
+      fetch: async (_url, init) => {
+        requests.push(JSON.parse(String(init?.body)));
+        const message =
+          requests.length === 1
+            ? { content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list_pull_request_files", arguments: "{}" } }] }
+            : { content: "**Review:** 1 file(s) changed, +3 −0 (size XS).\n\nFindings:\n- **Possible secret added** — `config/production.env` line 3." };
+        return Response.json({
+          id: `chatcmpl-${requests.length}`,
+          object: "chat.completion",
+          created: 1_763_800_000,
+          model: "gpt-4.1-mini",
+          choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: requests.length === 1 ? "tool_calls" : "stop" }],
+          usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 },
+        });
+      },
+    });
+    const target = { channel: "github" as const, owner, repo, number: NUMBER, isPullRequest: true };
+    const config = loadConfig(env as unknown as Record<string, unknown>, channels).channels.get("github");
+    const replies: string[] = [];
+    const result = await runTurn({
+      model: provider.chat("gpt-4.1-mini"),
+      instructions: reviewer.instructions,
+      history: [],
+      prompt: renderEvent({
+        channel: "github",
+        dedupeId: "d",
+        aliases: [],
+        conversationKey: `github:${owner}/${repo}#${NUMBER}`,
+        kind: "pr_opened",
+        actor: { id: "1", name: "octocat", isBot: false, isSelf: false },
+        text: "",
+        addressedToBot: true,
+        title: FIXTURE_PULL_REQUESTS.AWS_KEY_PR.title,
+        occurredAt: new Date().toISOString(),
+        replyTo: target,
+      }),
+      tools: toolsFor(reviewer, "github"),
+      toolContext: (effect) => testToolContext(effect, { name: "github", target, config }),
+      outbound: { reply: async (text) => (replies.push(text), { id: "1" }) },
+      journal: new MemoryJournal(),
+      turnKey: "t",
+      maxSteps: 12,
+    });
+    expect(result).toMatchObject({ modelCalls: 2, capped: false });
+    expect(requests[0]!.tools?.map((tool) => tool.function.name)).toEqual(["list_pull_request_files", "list_labels", "add_labels"]);
+    expect(requests[0]!.messages[0]).toEqual({ role: "system", content: reviewer.instructions });
+    const toolMessage = requests[1]!.messages.find((message) => message.role === "tool");
+    expect(String(toolMessage?.content)).toContain(`+AWS_SECRET_ACCESS_KEY=`);
+    expect(replies).toHaveLength(1);
   });
 });
