@@ -120,6 +120,10 @@ describe("tests missing", () => {
     }
   });
 
+  it("deleting a test does not cover a source change", async () => {
+    expect(await rulesFound([source, file("src/app.test.ts", hunk(1, ["-it('works')"]), "removed")])).toEqual(["tests-missing"]);
+  });
+
   it("deleted source, docs, config, type declarations and generated code need no test", async () => {
     const files = [
       file("src/old.ts", hunk(1, ["-export const old = 1;"]), "removed"),

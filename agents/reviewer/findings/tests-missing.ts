@@ -3,14 +3,15 @@ import { isMigrationPath, isSourceFile, isTestFile } from "./paths.ts";
 import { listFiles, type FindingRule } from "./types.ts";
 
 /**
- * Source that changed while no test did. A deleted file needs no new test, and migrations and
- * generated code are other rules' concern.
+ * Source that changed while no test was added or changed (deleting one does not cover the
+ * change). A deleted source file needs no new test, and migrations and generated code are other
+ * rules' concern.
  */
 export const testsMissingRule: FindingRule = {
   id: "tests-missing",
   title: "Source changed without tests",
   check({ files }) {
-    if (files.some((file) => isTestFile(file.filename))) return null;
+    if (files.some((file) => file.status !== "removed" && isTestFile(file.filename))) return null;
     const source = files.filter(
       (file) =>
         file.status !== "removed" &&
