@@ -124,6 +124,8 @@ export interface PromptEvent {
   readonly channel: NormalizedEvent["channel"];
   readonly kind: NormalizedEvent["kind"];
   readonly actor: string;
+  /** False for a message in a conversation the bot takes part in that does not address it. */
+  readonly addressedToBot: boolean;
   readonly title?: string;
   readonly text: string;
   readonly labels?: readonly string[];
@@ -145,6 +147,7 @@ export function renderEvent(event: NormalizedEvent): LanguageModelV4Message {
     channel: event.channel,
     kind: event.kind,
     actor: event.actor.name,
+    addressedToBot: event.addressedToBot,
     text: event.text,
     ...(event.title !== undefined ? { title: event.title } : {}),
     ...(event.labels ? { labels: event.labels } : {}),

@@ -171,6 +171,16 @@ describe("reviewer: the conversation stays with it", () => {
     expect(await recordedCalls("github", `/${repo}/pulls/${NUMBER}/files`)).toHaveLength(2);
   });
 
+  it("people discussing the pull request among themselves get no reply", async () => {
+    const { owner, repo, payload, key } = await pullRequest("chatter", FIXTURE_PULL_REQUESTS.TESTS_MISSING_PR);
+    await postGitHub("pull_request", payload);
+    await settled(key);
+    // The bot takes part now, so the comment reaches it; it is not addressed, so nothing is said.
+    expect(await (await comment(owner, repo, "LGTM once the tests are in")).json()).toMatchObject({ status: "accepted" });
+    expect(await settled(key)).toMatchObject({ agent: "reviewer", turns: { done: 2, failed: 0 }, last: { status: "done", reply: "" } });
+    expect(await comments(repo)).toHaveLength(1);
+  });
+
   it("a mention on a pull request the bot has not reviewed yet starts the review", async () => {
     const { owner, repo, key } = await pullRequest("mention-first", FIXTURE_PULL_REQUESTS.LOCKFILE_ONLY_PR);
     expect((await comment(owner, repo, `@${TEST_BOT_NAME} thoughts?`)).status).toBe(200);

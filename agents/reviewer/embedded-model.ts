@@ -17,7 +17,11 @@ const ASKS_FOR_REVIEW = /\b(re-?review|review (it |this )?again|check (it |this 
 
 async function decide({ event, results, history, need }: EmbeddedTurn): Promise<EmbeddedDecision> {
   const earlier = history.findLast((answer) => answer.startsWith(REVIEW_HEADING));
-  if (!REVIEW_KINDS.has(event.kind) && earlier && !ASKS_FOR_REVIEW.test(event.text)) return { text: followUp(earlier) };
+  if (!REVIEW_KINDS.has(event.kind)) {
+    // People discussing a pull request among themselves get no reply: an empty answer posts nothing.
+    if (!event.addressedToBot) return { text: "" };
+    if (earlier && !ASKS_FOR_REVIEW.test(event.text)) return { text: followUp(earlier) };
+  }
 
   if (need("list_pull_request_files")) return { tool: "list_pull_request_files", input: {} };
   if (need("list_labels")) return { tool: "list_labels", input: {} };
