@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ChannelName, NormalizedEventInput, ReplyTo } from "./event.ts";
+import type { ChannelName, NormalizedEventInput } from "./event.ts";
 import type { ProgressStep } from "./harness/tools.ts";
 
 /** The request as the ingress read it: the exact bytes once, and a clock. */
@@ -98,15 +98,21 @@ export interface Outbound {
   working?(on: boolean, effect: EffectContext): Promise<void>;
 }
 
-/** A platform: how its webhooks are checked and read, and how to answer on it. */
-export interface Channel<Config = unknown> {
+/**
+ * A platform: how its webhooks are checked and read, where a reply goes, and how to answer there.
+ * The channel owns its shapes: its config and its reply target are its own schemas, and the core
+ * carries the target inside each event as a value only the channel reads.
+ */
+export interface Channel<Config = unknown, Target = unknown> {
   readonly name: ChannelName;
   /** The variable whose presence enables the channel (its webhook secret). */
   readonly enabledBy: string;
   /** Parses the Worker's env into this channel's config; issues name variables, never values. */
   readonly config: z.ZodType<Config>;
+  /** Exactly what the outbound client needs to answer in place (a thread, an issue, a session). */
+  readonly target: z.ZodType<Target>;
   readonly routes: readonly WebhookRoute<Config>[];
-  outbound(target: ReplyTo, config: Config): Outbound;
+  outbound(target: Target, config: Config): Outbound;
   /**
    * Operator endpoints the channel needs besides its webhooks (e.g. starting Discord's Gateway),
    * mounted at `path` (which is stripped from the request). They authenticate callers themselves.
@@ -119,11 +125,7 @@ export interface Channel<Config = unknown> {
   health?(env: Env, config: Config): Promise<Record<string, unknown>>;
 }
 
-/**
- * Checks a channel against the interface with its own config type, then erases that type so
- * channels of every kind fit in one registry. Safe: the registry only ever hands a channel the
- * config its own schema produced.
- */
-export function defineChannel<Config>(channel: Channel<Config>): Channel<unknown> {
-  return channel as unknown as Channel<unknown>;
+/** Checks a channel against the interface with its own config and target types. */
+export function defineChannel<Config, Target>(channel: Channel<Config, Target>): Channel<Config, Target> {
+  return channel;
 }

@@ -76,9 +76,11 @@ const cache = new WeakMap<object, Config>();
  * `enabledBy` variable is set, and an enabled channel with bad settings is reported (by
  * /health and by its webhook route) without taking the others down.
  */
-export function loadConfig(env: EnvRecord, channels: readonly Channel<unknown>[]): Config {
-  const cached = cache.get(env);
+export function loadConfig(bindings: object, channels: readonly Channel<unknown>[]): Config {
+  const cached = cache.get(bindings);
   if (cached) return cached;
+  // The Worker's env: bindings and variables by name, whatever wrangler.toml declared.
+  const env = bindings as EnvRecord;
   const core = CoreConfig.safeParse(env);
   if (!core.success) throw new ConfigError(describeIssues(core.error));
 
@@ -98,7 +100,7 @@ export function loadConfig(env: EnvRecord, channels: readonly Channel<unknown>[]
     }
   }
   const config: Config = { core: core.data, channels: parsed, status };
-  cache.set(env, config);
+  cache.set(bindings, config);
   return config;
 }
 

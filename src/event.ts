@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-/** Every platform Switchboard speaks. A new channel adds its name here and a folder under channels/. */
-export const ChannelName = z.enum(["github", "slack", "linear", "discord"]);
+/** A channel's name, as it registered itself ("github", "slack", …): lower-case, no spaces. */
+export const ChannelName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/);
 export type ChannelName = z.infer<typeof ChannelName>;
 
 export const EventKind = z.enum([
@@ -30,42 +30,11 @@ export const Actor = z.object({
 });
 export type Actor = z.infer<typeof Actor>;
 
-/** Exactly what each outbound client needs to answer in place. */
-export const ReplyTo = z.discriminatedUnion("channel", [
-  z.object({
-    channel: z.literal("github"),
-    owner: z.string().min(1),
-    repo: z.string().min(1),
-    number: z.number().int().positive(),
-    /** GitHub App installation that delivered the event; selects the installation token. */
-    installationId: z.number().int().positive().optional(),
-    /** The comment that triggered the turn, when it was a comment (for reactions). */
-    commentId: z.number().int().positive().optional(),
-    isPullRequest: z.boolean(),
-  }),
-  z.object({
-    channel: z.literal("slack"),
-    teamId: z.string().min(1),
-    channelId: z.string().min(1),
-    threadTs: z.string().min(1),
-    messageTs: z.string().optional(),
-    responseUrl: z.string().url().optional(),
-  }),
-  z.object({
-    channel: z.literal("linear"),
-    issueId: z.string().min(1),
-    agentSessionId: z.string().optional(),
-    parentCommentId: z.string().optional(),
-  }),
-  z.object({
-    channel: z.literal("discord"),
-    channelId: z.string().min(1),
-    messageId: z.string().optional(),
-    interaction: z
-      .object({ applicationId: z.string(), token: z.string(), expiresAt: z.string() })
-      .optional(),
-  }),
-]);
+/**
+ * What the event's channel needs to answer in place, in that channel's own shape (its `target`
+ * schema checks it): the core stores and passes it, and never reads it.
+ */
+export const ReplyTo = z.record(z.string(), z.unknown());
 export type ReplyTo = z.infer<typeof ReplyTo>;
 
 /** Size of a pull request as the platform reports it, for summaries and size labels. */

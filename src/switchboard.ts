@@ -42,7 +42,7 @@ export function createSwitchboard({ channels, agents, routes }: SwitchboardOptio
     return env.CONVERSATION.getByName(event.conversationKey).accept(event, decision.agent.name);
   }
 
-  const app = createIngress({ channels, deliver: dispatch });
+  const app = createIngress({ channels, dispatch });
 
   // The live view of conversations (the dev playground). Off unless AGENT_INSPECTOR=true: it
   // shows conversation contents to whoever can reach the Worker.

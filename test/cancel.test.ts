@@ -27,7 +27,7 @@ describe("cancelling a running turn", () => {
       text: "",
       addressedToBot: true,
       occurredAt: new Date().toISOString(),
-      replyTo: { channel: "github", owner, repo, number: 1, isPullRequest: false },
+      replyTo: { owner, repo, number: 1, isPullRequest: false },
     };
     expect(await agent.accept(cancel, "triage")).toMatchObject({ status: "accepted" });
     expect(await agent.accept(cancel, "triage")).toMatchObject({ status: "duplicate" });
@@ -52,7 +52,7 @@ describe("cancelling a running turn", () => {
       text: "",
       addressedToBot: true,
       occurredAt: new Date().toISOString(),
-      replyTo: { channel: "github", owner: "x", repo: "y", number: 1, isPullRequest: false },
+      replyTo: { owner: "x", repo: "y", number: 1, isPullRequest: false },
     }, "triage");
     expect(outcome).toEqual({ status: "ignored", reason: "no turn is running in this conversation" });
   });

@@ -13,7 +13,7 @@ function issueEvents(owner: string, repo: string) {
     conversationKey,
     actor: { id: "1", name: "octocat", isBot: false, isSelf: false },
     addressedToBot: true,
-    replyTo: { channel: "github", owner, repo, number: 1, isPullRequest: false },
+    replyTo: { owner, repo, number: 1, isPullRequest: false },
   } as const;
   const opened: NormalizedEventInput = {
     ...base,

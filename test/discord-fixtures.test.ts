@@ -81,7 +81,7 @@ describe("every recorded Discord payload (vercel-chat-replay)", () => {
         kind: expected!.kind,
         addressedToBot: expected!.addressed,
         actor: { id: "1033044521375764530", isBot: false, isSelf: false },
-        replyTo: { channel: "discord", channelId: fixture.payload.channel_id, messageId: fixture.payload.id },
+        replyTo: { channelId: fixture.payload.channel_id, messageId: fixture.payload.id },
       });
       if (expected!.text !== undefined) expect(routed.event.text, id).toBe(expected!.text);
     }

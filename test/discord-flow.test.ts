@@ -54,7 +54,7 @@ describe("Discord outbound: nonce makes a repeated channel message a no-op; long
     const { env } = await import("cloudflare:workers");
     const config = DiscordConfig.parse(env);
     const channelId = (await slashCommand("x")).channelId;
-    const outbound = discordOutbound({ channel: "discord", channelId }, config);
+    const outbound = discordOutbound({ channelId }, config);
     const first = await outbound.reply("hello once", { idempotencyKey: "turn-1:2", replay: false });
     const again = await outbound.reply("hello once", { idempotencyKey: "turn-1:2", replay: true });
     expect(again.id).toBe(first.id);

@@ -20,7 +20,7 @@ describe("GitHub App authentication", () => {
         GITHUB_PRIVATE_KEY: key,
         GITHUB_API_URL: `${emulatorUrl}/github`,
       });
-      const outbound = githubOutbound({ channel: "github", owner, repo, number: 3, installationId, isPullRequest: false }, config);
+      const outbound = githubOutbound({ owner, repo, number: 3, installationId, isPullRequest: false }, config);
       await outbound.reply("first", { idempotencyKey: `${repo}:1`, replay: false });
       await outbound.reply("second", { idempotencyKey: `${repo}:2`, replay: false });
 

@@ -51,7 +51,7 @@ describe("GitHub normalization", () => {
         conversationKey: "github:acme/app#1",
         kind: "issue_opened",
         actor: { name: "Codertocat", isBot: false, isSelf: false },
-        replyTo: { channel: "github", owner: "acme", repo: "app", number: 1, isPullRequest: false },
+        replyTo: { owner: "acme", repo: "app", number: 1, isPullRequest: false },
       },
     });
   });

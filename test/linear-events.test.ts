@@ -66,7 +66,7 @@ describe("Linear Issue webhooks", () => {
       title: "Crash on save",
       text: ISSUE.description,
       actor: { id: HUMAN.id, isSelf: false, isBot: false },
-      replyTo: { channel: "linear", issueId: ISSUE.id },
+      replyTo: { issueId: ISSUE.id },
     });
     expect(normalized.replyTo).not.toHaveProperty("agentSessionId");
   });
@@ -102,7 +102,7 @@ describe("Linear Comment webhooks", () => {
       addressedToBot: true,
       text: "is this a duplicate?",
       conversationKey: `linear:${ISSUE.id}`,
-      replyTo: { channel: "linear", issueId: ISSUE.id, parentCommentId: payload.data.id },
+      replyTo: { issueId: ISSUE.id, parentCommentId: payload.data.id },
     });
   });
 
@@ -152,7 +152,7 @@ describe("Linear AgentSessionEvent webhooks", () => {
       addressedToBot: true,
       title: ISSUE.title,
       text: ISSUE.description,
-      replyTo: { channel: "linear", issueId: ISSUE.id, agentSessionId: session },
+      replyTo: { issueId: ISSUE.id, agentSessionId: session },
     });
   });
 

@@ -196,7 +196,7 @@ describe("Linear triage tools against the emulated workspace", () => {
     LINEAR_API_URL: `${emulatorUrl}/linear/graphql`,
   });
   const effect = { idempotencyKey: "k", replay: false };
-  const on = (issueId: string, linear = config) => testToolContext(effect, { name: "linear", target: { channel: "linear", issueId }, config: linear });
+  const on = (issueId: string, linear = config) => testToolContext(effect, { name: "linear", target: { issueId }, config: linear });
 
   it("set_state follows the team's workflow; set_estimate only on a team that estimates; link_issues once", async () => {
     const team = await seedTeam({ issueEstimationType: "fibonacci" });

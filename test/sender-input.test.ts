@@ -232,7 +232,7 @@ describe("the ingress tells a payload it cannot read from a runtime that cannot 
 
   it("an exception while a channel reads a verified request is a 400 with a reason; nothing is delivered", async () => {
     let delivered = 0;
-    const app = createIngress({ channels: [unreadable], deliver: async () => ({ status: "accepted", seq: ++delivered }) });
+    const app = createIngress({ channels: [unreadable], dispatch: async () => ({ status: "accepted", seq: ++delivered }) });
     const response = await app.request("/webhooks/slack/events", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }, env);
     expect(await answer(response)).toEqual({ status: 400, body: { error: "malformed", reason: "body: the slack channel could not read this payload (TypeError)" } });
     expect(delivered).toBe(0);
@@ -240,7 +240,7 @@ describe("the ingress tells a payload it cannot read from a runtime that cannot 
 
   it("a failure to store a well-read event stays 503 with retry-after, so the platform redelivers", async () => {
     const slack = channels.find((channel) => channel.name === "slack")!;
-    const app = createIngress({ channels: [slack], deliver: async () => Promise.reject(new Error("storage unavailable")) });
+    const app = createIngress({ channels: [slack], dispatch: async () => Promise.reject(new Error("storage unavailable")) });
     const body = JSON.stringify(eventCallback(mentionEvent(uniqueChannel(), "export fails")));
     const response = await app.request("/webhooks/slack/events", { method: "POST", headers: await signedHeaders({ platform: "slack", path: "events" }, encoder.encode(body)), body }, env);
     expect(response.status).toBe(503);

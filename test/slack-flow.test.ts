@@ -178,7 +178,7 @@ describe("Slack: failures and re-runs", () => {
   it("a re-run of a reply finds the message already posted by its metadata, instead of posting again", async () => {
     const channel = uniqueChannel();
     const threadTs = newTs();
-    const outbound = slackOutbound({ channel: "slack", teamId: TEST_SLACK.teamId, channelId: channel, threadTs, messageTs: threadTs }, SlackConfig.parse(env));
+    const outbound = slackOutbound({ teamId: TEST_SLACK.teamId, channelId: channel, threadTs, messageTs: threadTs }, SlackConfig.parse(env));
     const first = await outbound.reply("the nightly job failed with a timeout", { idempotencyKey: "turn-1:1", replay: false });
     const again = await outbound.reply("the nightly job failed with a timeout", { idempotencyKey: "turn-1:1", replay: true });
     expect(again.id).toBe(first.id);

@@ -3,10 +3,11 @@ import { discordGatewayAdmin, gatewayHealth } from "./admin.ts";
 import { DiscordConfig } from "./config.ts";
 import { interpretInteraction } from "./normalize.ts";
 import { discordOutbound } from "./outbound.ts";
+import { DiscordTarget } from "./target.ts";
 import { verifyDiscordSignature } from "./verify.ts";
 
 
-export const discord = defineChannel<DiscordConfig>({
+export const discord = defineChannel({
   name: "discord",
   enabledBy: "DISCORD_PUBLIC_KEY",
   config: DiscordConfig,
@@ -18,10 +19,8 @@ export const discord = defineChannel<DiscordConfig>({
       interpret: interpretInteraction,
     },
   ],
-  outbound(target, config) {
-    if (target.channel !== "discord") throw new Error(`discord cannot reply to a ${target.channel} target`);
-    return discordOutbound(target, config);
-  },
+  target: DiscordTarget,
+  outbound: discordOutbound,
   operations: { path: "/discord/gateway", fetch: discordGatewayAdmin.fetch },
   health: gatewayHealth,
 });

@@ -149,7 +149,7 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
       ...base,
       kind: "action",
       text: `[pressed "${data.custom_id}" on the bot's message] ${componentLabel(message, data.custom_id)}`.trim(),
-      replyTo: { channel: "discord", channelId, messageId: message.id, interaction: replyVia(token) },
+      replyTo: { channelId, messageId: message.id, interaction: replyVia(token) },
     };
     return { type: "event", event, ack: componentAck };
   }
@@ -162,7 +162,7 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
     ...base,
     kind: "command",
     text: read.text,
-    replyTo: { channel: "discord", channelId, interaction: replyVia(command.data.token) },
+    replyTo: { channelId, interaction: replyVia(command.data.token) },
   };
   return { type: "event", event, ack: commandAck };
 }
@@ -254,7 +254,7 @@ export function routeGatewayMessage(payload: unknown, config: DiscordConfig, opt
     text: messageText(data, config.botUserId, config.mentionRoleIds),
     addressedToBot: direct || mentioned || repliedTo,
     occurredAt: new Date(Date.parse(data.timestamp ?? "") || (snowflakeTime(data.id) ?? Date.now())).toISOString(),
-    replyTo: { channel: "discord", channelId: data.channel_id, messageId: data.id },
+    replyTo: { channelId: data.channel_id, messageId: data.id },
   };
   return { route: "deliver", event };
 }

@@ -3,7 +3,7 @@ import type { APIMessage, RESTPostAPIChannelMessageJSONBody } from "discord-api-
 import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import { partKey } from "../../src/post-parts.ts";
 import { toHex } from "../../src/crypto.ts";
-import type { ReplyTo } from "../../src/event.ts";
+import type { DiscordTarget } from "./target.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { log } from "../../src/log.ts";
 import { discordRest } from "./client.ts";
@@ -18,7 +18,6 @@ const NO_PINGS = { parse: [] as never[] };
 /** Discord's "Unknown Webhook" and "Invalid Webhook Token": the interaction token is gone. */
 const TOKEN_GONE_CODES = new Set([10015, 50027]);
 
-type DiscordTarget = Extract<ReplyTo, { channel: "discord" }>;
 
 /**
  * The nonce Discord dedupes a channel message on (with `enforce_nonce`): at most 25 characters,

@@ -2,9 +2,10 @@ import { defineChannel } from "../../src/channel.ts";
 import { GitHubConfig } from "./config.ts";
 import { interpretGitHub } from "./normalize.ts";
 import { githubOutbound } from "./outbound.ts";
+import { GitHubTarget } from "./target.ts";
 import { verifyGitHubSignature } from "./verify.ts";
 
-export const github = defineChannel<GitHubConfig>({
+export const github = defineChannel({
   name: "github",
   enabledBy: "GITHUB_WEBHOOK_SECRET",
   config: GitHubConfig,
@@ -16,8 +17,6 @@ export const github = defineChannel<GitHubConfig>({
       interpret: interpretGitHub,
     },
   ],
-  outbound(target, config) {
-    if (target.channel !== "github") throw new Error(`github cannot reply to a ${target.channel} target`);
-    return githubOutbound(target, config);
-  },
+  target: GitHubTarget,
+  outbound: githubOutbound,
 });

@@ -163,7 +163,6 @@ function emit(
     labels: (thread.labels ?? []).map((label) => label.name),
     occurredAt: options.occurredAt ?? (kind === "issue_opened" || kind === "pr_opened" ? thread.created_at : new Date().toISOString()),
     replyTo: {
-      channel: "github",
       owner,
       repo,
       number: thread.number,

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
-import type { ReplyTo } from "../../src/event.ts";
+import type { GitHubTarget } from "./target.ts";
 import { postParts } from "../../src/post-parts.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { githubClient } from "./client.ts";
@@ -9,7 +9,6 @@ import type { GitHubConfig } from "./config.ts";
 /** GitHub rejects comment bodies over 65,536 characters; leave room for the marker. */
 const COMMENT_LIMIT = 65_000;
 
-export type GitHubTarget = Extract<ReplyTo, { channel: "github" }>;
 
 /** The hidden marker that lets a re-run find a comment an earlier attempt already posted. */
 export function marker(key: string): string {

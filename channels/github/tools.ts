@@ -2,7 +2,7 @@ import { z } from "zod";
 import { channelTools } from "../../src/harness/tools.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
-import type { GitHubTarget } from "./outbound.ts";
+import type { GitHubTarget } from "./target.ts";
 import { capPatches } from "./pull-request-files.ts";
 
 const githubTool = channelTools<GitHubTarget, GitHubConfig>("github");

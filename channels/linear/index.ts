@@ -3,9 +3,10 @@ import { ensureBotUserId } from "./client.ts";
 import { LinearConfig } from "./config.ts";
 import { interpretLinear } from "./normalize.ts";
 import { linearOutbound } from "./outbound.ts";
+import { LinearTarget } from "./target.ts";
 import { verifyLinearSignature } from "./verify.ts";
 
-export const linear = defineChannel<LinearConfig>({
+export const linear = defineChannel({
   name: "linear",
   enabledBy: "LINEAR_WEBHOOK_SECRET",
   config: LinearConfig,
@@ -23,8 +24,6 @@ export const linear = defineChannel<LinearConfig>({
       interpret: interpretLinear,
     },
   ],
-  outbound(target, config) {
-    if (target.channel !== "linear") throw new Error(`linear cannot reply to a ${target.channel} target`);
-    return linearOutbound(target, config);
-  },
+  target: LinearTarget,
+  outbound: linearOutbound,
 });

@@ -296,7 +296,6 @@ function emit(input: EmitInput): Interpretation {
     ...(input.labels ? { labels: input.labels } : {}),
     occurredAt: input.occurredAt,
     replyTo: {
-      channel: "linear",
       issueId: input.issueId,
       ...(input.agentSessionId ? { agentSessionId: input.agentSessionId } : {}),
       ...(input.parentCommentId ? { parentCommentId: input.parentCommentId } : {}),

@@ -1,12 +1,11 @@
 import { AgentSession_ActivitiesQuery, Issue_CommentsQuery } from "@linear/sdk";
 import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import { toHex } from "../../src/crypto.ts";
-import type { ReplyTo } from "../../src/event.ts";
+import type { LinearTarget } from "./target.ts";
 import { log } from "../../src/log.ts";
 import { linearApi, type LinearApi } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
 
-export type LinearTarget = Extract<ReplyTo, { channel: "linear" }>;
 
 /** The hidden marker that lets a re-run find a comment an earlier attempt already posted. */
 export function marker(key: string): string {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { channelTools } from "../../src/harness/tools.ts";
 import { linearApi, type LinearApi } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
-import type { LinearTarget } from "./outbound.ts";
+import type { LinearTarget } from "./target.ts";
 
 /** Linear's priority numbers: 0 none, 1 urgent, 2 high, 3 medium, 4 low. */
 const PRIORITIES = { none: 0, urgent: 1, high: 2, medium: 3, low: 4 } as const;

@@ -3,6 +3,7 @@ import { defineChannel } from "../../src/channel.ts";
 import { SlackConfig } from "./config.ts";
 import { interpretCommand, interpretEvents, interpretInteraction } from "./normalize.ts";
 import { slackOutbound } from "./outbound.ts";
+import { SlackTarget } from "./target.ts";
 import { verifySlackSignature } from "./verify.ts";
 
 const FORM = "application/x-www-form-urlencoded";
@@ -21,13 +22,11 @@ const routes: WebhookRoute<SlackConfig>[] = [
   { path: "/webhooks/slack/interactions", contentTypes: [FORM], preflight: sslCheck, verify, interpret: interpretInteraction },
 ];
 
-export const slack = defineChannel<SlackConfig>({
+export const slack = defineChannel({
   name: "slack",
   enabledBy: "SLACK_SIGNING_SECRET",
   config: SlackConfig,
   routes,
-  outbound(target, config) {
-    if (target.channel !== "slack") throw new Error(`slack cannot reply to a ${target.channel} target`);
-    return slackOutbound(target, config);
-  },
+  target: SlackTarget,
+  outbound: slackOutbound,
 });

@@ -314,7 +314,6 @@ function emit(input: EmitInput): Extract<Interpretation, { type: "event" }> {
     addressedToBot: input.addressedToBot,
     occurredAt: input.occurredAt,
     replyTo: {
-      channel: "slack",
       teamId: input.team,
       channelId: input.channel,
       threadTs: input.threadTs,

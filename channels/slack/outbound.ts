@@ -1,13 +1,12 @@
 import type { SlackAPIClient } from "slack-web-api-client";
 import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
-import type { ReplyTo } from "../../src/event.ts";
+import type { SlackTarget } from "./target.ts";
 import { postParts } from "../../src/post-parts.ts";
 import { retryingFetch } from "../../src/retry.ts";
 import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
 import { toSlackMessages } from "./format.ts";
 
-type SlackTarget = Extract<ReplyTo, { channel: "slack" }>;
 
 /** The message metadata type every reply carries, so a re-run can find what it already posted. */
 export const REPLY_EVENT_TYPE = "switchboard_reply";

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, Channel, InboundRequest, Interpretation, WebhookRoute } from "../channel.ts";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import { NormalizedEvent } from "../event.ts";
@@ -6,13 +7,13 @@ import { log } from "../log.ts";
 import { malformed } from "../payload.ts";
 import { decodeBody, readBody } from "./body.ts";
 
-/** Hands a verified, normalized event to its conversation's agent; resolves once it is durable. */
-export type Deliver = (env: Env, event: NormalizedEvent) => Promise<AcceptOutcome>;
+/** Routes a verified, normalized event and hands it to its conversation; resolves once it is durable. */
+export type Dispatch = (env: Env, event: NormalizedEvent) => Promise<AcceptOutcome>;
 export type { AcceptOutcome };
 
 export interface IngressOptions {
   readonly channels: readonly Channel<unknown>[];
-  readonly deliver: Deliver;
+  readonly dispatch: Dispatch;
   readonly now?: () => number;
 }
 
@@ -22,7 +23,7 @@ type AppEnv = { Bindings: Env };
  * limit → verify → parse → normalize → filter → accept → ack. A 2xx means the event is in its
  * conversation's inbox (or deliberately ignored, with the reason in the body).
  */
-export function createIngress({ channels, deliver, now = Date.now }: IngressOptions): Hono<AppEnv> {
+export function createIngress({ channels, dispatch, now = Date.now }: IngressOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/health", async (c) => {
@@ -79,7 +80,7 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
     const filtered = policy(event, settings);
     if (filtered) return c.json({ status: "ignored", reason: filtered }, 202);
 
-    const outcome = await deliver(c.env, event);
+    const outcome = await dispatch(c.env, event);
     log(`ingress.${outcome.status}`, { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId });
     if (ack) {
       const answer = ack(outcome);
@@ -90,7 +91,7 @@ export function createIngress({ channels, deliver, now = Date.now }: IngressOpti
   }
 
   function config(c: Context<AppEnv>): Config {
-    return loadConfig(c.env as unknown as Record<string, unknown>, channels);
+    return loadConfig(c.env, channels);
   }
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
@@ -121,7 +122,11 @@ function read(channel: Channel<unknown>, route: WebhookRoute<unknown>, request: 
     const interpretation = route.interpret(request, config);
     if (interpretation.type !== "event") return interpretation;
     const parsed = NormalizedEvent.safeParse(interpretation.event);
-    return parsed.success ? { ...interpretation, event: parsed.data } : malformed(parsed.error);
+    if (!parsed.success) return malformed(parsed.error);
+    // The reply target is the channel's own shape: the channel's schema checks it, the core only carries it.
+    const target = channel.target.safeParse(parsed.data.replyTo);
+    if (!target.success) return malformed(new z.ZodError(target.error.issues.map((issue) => ({ ...issue, path: ["replyTo", ...issue.path] }))));
+    return { ...interpretation, event: { ...parsed.data, replyTo: target.data as NormalizedEvent["replyTo"] } };
   } catch (error) {
     const name = error instanceof Error ? error.name : typeof error;
     log("ingress.unreadable", { channel: channel.name, route: route.path, error: error instanceof Error ? `${name}: ${error.message}`.slice(0, 300) : name });

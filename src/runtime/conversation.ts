@@ -234,11 +234,13 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
     try {
       const { channels } = this.registry;
-      const config = loadConfig(this.env as unknown as Record<string, unknown>, channels);
+      const config = loadConfig(this.env, channels);
       const channel = channels.find((candidate) => candidate.name === event.channel);
       const channelConfig = config.channels.get(event.channel);
       if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
-      const replyOn: Outbound = channel.outbound(event.replyTo, channelConfig);
+      // Checked by the channel's own schema at the ingress; again here for events stored by an earlier version.
+      const target = channel.target.parse(event.replyTo);
+      const replyOn: Outbound = channel.outbound(target, channelConfig);
       outbound = replyOn;
       const prompt = agent.prompt(event);
       await this.indicate(replyOn, true, indicator, context);
@@ -254,7 +256,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
           event,
           signal: controller.signal,
           progress: async (step) => replyOn.progress?.(step, effect),
-          channel: { name: event.channel, target: event.replyTo, config: channelConfig },
+          channel: { name: event.channel, target, config: channelConfig },
         }),
         outbound: replyOn,
         journal: new SqlJournal(this.ctx.storage.sql, seq, attempt === 1),

@@ -5,7 +5,6 @@ import { abortAllDurableObjects } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Platform, RecordedCall } from "../../dev/emulator/core.ts";
-import type { ChannelName } from "../../src/event.ts";
 import { conversationExists, listConversations, settled, snapshot } from "../support/agents.ts";
 import { waitFor } from "../support/emulator.ts";
 import { faultSpent, faultsOfThisTest } from "../support/faults.ts";
@@ -45,7 +44,7 @@ export type OwnMessageOutcome =
 
 /** One channel as the contract drives it. Each adapter speaks its platform's real shapes. */
 export interface ChannelContract<P extends Place> {
-  readonly channel: ChannelName;
+  readonly channel: keyof typeof DOCUMENTED_KEY;
   /**
    * The places a conversation can be in on this platform, by name (a thread, a DM, an agent
    * session…). Each one is checked for its key and for where the reply lands; the first one also
@@ -72,12 +71,12 @@ export interface ChannelContract<P extends Place> {
 }
 
 /** ARCHITECTURE.md's conversation keys. A thread on Discord is a channel of its own (channels/discord/README.md). */
-const DOCUMENTED_KEY: Record<ChannelName, RegExp> = {
+const DOCUMENTED_KEY = {
   slack: /^slack:T[A-Z0-9]+:[CDG][A-Z0-9]+:\d+\.\d+$/,
   discord: /^discord:(\d+|@me):\d+(:\d+)?$/,
   github: /^github:[\w.-]+\/[\w.-]+#\d+$/,
   linear: /^linear:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-};
+} satisfies Record<string, RegExp>;
 
 /** The Worker's own acknowledgement, for platforms that take any 2xx (Slack events, GitHub, Linear). */
 export const ingressAck = {

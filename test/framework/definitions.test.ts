@@ -22,7 +22,7 @@ function event(overrides: Partial<NormalizedEvent> = {}): NormalizedEvent {
     text: "",
     addressedToBot: true,
     occurredAt: new Date().toISOString(),
-    replyTo: { channel: "github", owner: "acme", repo: "app", number: 1, isPullRequest: true },
+    replyTo: { owner: "acme", repo: "app", number: 1, isPullRequest: true },
     ...overrides,
   };
 }

@@ -15,7 +15,7 @@ function event(n: number, aliases: string[] = []): NormalizedEvent {
     text: `message ${n}`,
     addressedToBot: true,
     occurredAt: "2026-11-27T10:00:00.000Z",
-    replyTo: { channel: "github", owner: "acme", repo: "app", number: 1, isPullRequest: false },
+    replyTo: { owner: "acme", repo: "app", number: 1, isPullRequest: false },
   };
 }
 
