@@ -116,6 +116,17 @@ describe("a platform outage never loses an acknowledged reply", () => {
     expect(kept.journal.map((step) => `${step.kind}:${step.name}`)).toContain("tool:add_labels");
     expect(kept.journal.at(-1)).toMatchObject({ kind: "reply", output: null });
 
+    // What an operator sees: the failed turn and its journal, without message content unless asked.
+    const report = await (await conversation(key)).inspect();
+    expect(report).toMatchObject({ agent: "triage", counts: { pending: 0, done: 0, failed: 1 } });
+    expect(report.failedTurns).toEqual([
+      expect.objectContaining({ seq: 1, kind: "issue_opened", error: expect.stringMatching(/retry window closed/) }),
+    ]);
+    expect(report.failedTurns[0]!.journal.at(-1)).toEqual({ step: report.failedTurns[0]!.journal.length - 1, kind: "reply", name: "reply", finished: false });
+    expect(JSON.stringify(report)).not.toContain(CLEAR_BUG.body.slice(0, 30));
+    const withContent = await (await conversation(key)).inspect({ content: true });
+    expect(withContent.failedTurns[0]!.text).toBe(CLEAR_BUG.body);
+
     // The platform is back; an operator re-runs the turn: its journal answers the finished steps.
     await fetch(`${emulatorUrl}/_emulator/faults/${fault}`, { method: "DELETE" });
     expect(await (await conversation(key)).rerun(1)).toBe(true);

@@ -10,7 +10,7 @@ import { log } from "../log.ts";
 import { resolveModel } from "../models/index.ts";
 import { retryAt, transientFailure } from "../retry.ts";
 import type { Router } from "../routing.ts";
-import { ConversationStore, type InboxRow, type PendingTurn } from "./store.ts";
+import { ConversationStore, STORE_LIMITS, type InboxRow, type PendingTurn } from "./store.ts";
 
 /** What the live view shows: synced to connected clients by the agents SDK. */
 export interface ConversationState {
@@ -35,6 +35,28 @@ export interface ConversationState {
     retryAt?: number;
   } | null;
   readonly turns: { done: number; failed: number };
+}
+
+/** A conversation as `inspect()` reports it to an operator. */
+export interface ConversationReport {
+  readonly conversationKey: string;
+  readonly agent: string | null;
+  readonly participated: boolean;
+  readonly inbox: readonly InboxRow[];
+  readonly counts: { readonly pending: number; readonly done: number; readonly failed: number };
+  readonly historyMessages: number;
+  readonly failedTurns: readonly {
+    readonly seq: number;
+    readonly dedupeId: string;
+    readonly attempts: number;
+    readonly error: string | null;
+    readonly kind: string | null;
+    /** `output` is the step's recorded result as JSON text, with `content` only. */
+    readonly journal: readonly { step: number; kind: string; name: string; finished: boolean; output?: string }[];
+    readonly text?: string;
+  }[];
+  /** With `content`: the latest messages the model is shown. */
+  readonly history?: readonly { role: string; text: string }[];
 }
 
 /** What the runtime is given by the composition root: the agents, their routing, the channels. */
@@ -147,6 +169,39 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const queued = this.store.rerun(seq);
     if (queued) this.drain();
     return queued;
+  }
+
+  /**
+   * What an operator sees of this conversation: its owner, inbox, history size, and the failed
+   * turns kept with their journals. Message text, tool inputs and outputs only with `content`.
+   */
+  async inspect({ content = false }: { content?: boolean } = {}): Promise<ConversationReport> {
+    const { inbox, pending, done, failed } = this.store.summary(20);
+    const failedTurns = this.store.failedTurns(STORE_LIMITS.failedKept).map((turn) => ({
+      seq: turn.seq,
+      dedupeId: turn.dedupeId,
+      attempts: turn.attempts,
+      error: turn.error,
+      kind: turn.event?.kind ?? null,
+      journal: SqlJournal.entries(this.ctx.storage.sql, turn.seq).map((entry) => ({
+        step: entry.step,
+        kind: entry.kind,
+        name: entry.name,
+        finished: entry.output !== undefined,
+        ...(content && entry.output !== undefined ? { output: JSON.stringify(entry.output) } : {}),
+      })),
+      ...(content && turn.event ? { text: turn.event.text } : {}),
+    }));
+    return {
+      conversationKey: this.name,
+      agent: this.store.owner(),
+      participated: this.store.participated(),
+      inbox,
+      counts: { pending, done, failed },
+      historyMessages: this.store.historySize(),
+      failedTurns,
+      ...(content ? { history: this.store.history(20).map((message) => ({ role: message.role, text: textOf(message.content) })) } : {}),
+    };
   }
 
   /** The scheduled wake-up, after a crash or for a retry: drains the inbox. */
@@ -370,8 +425,12 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
 }
 
 function promptText(prompt: { role: string; content: unknown }): string {
-  if (prompt.role !== "user" || !Array.isArray(prompt.content)) return "";
-  return prompt.content.map((part: { type: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : "")).join("");
+  return prompt.role === "user" ? textOf(prompt.content) : "";
+}
+
+function textOf(content: unknown): string {
+  if (!Array.isArray(content)) return typeof content === "string" ? content : "";
+  return content.map((part: { type: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : "")).join("");
 }
 
 function formatDuration(ms: number): string {

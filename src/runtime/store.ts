@@ -270,6 +270,28 @@ export class ConversationStore {
     }
   }
 
+  /** Failed turns still kept (newest first), with their event, for an operator to inspect and re-run. */
+  failedTurns(limit: number): { seq: number; dedupeId: string; attempts: number; error: string | null; event: NormalizedEvent | null }[] {
+    return this.sql
+      .exec<{ seq: number; dedupe_id: string; attempts: number; error: string | null; event: string | null }>(
+        "SELECT seq, dedupe_id, attempts, error, event FROM sb_inbox WHERE status = 'failed' ORDER BY seq DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        dedupeId: row.dedupe_id,
+        attempts: row.attempts,
+        error: row.error,
+        event: row.event === null ? null : (JSON.parse(row.event) as NormalizedEvent),
+      }));
+  }
+
+  /** Messages the history holds (compaction bounds it). */
+  historySize(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_history").one().n;
+  }
+
   /** The latest inbox rows, newest first, and counts by status: what the live view and operators see. */
   summary(rows = 10): { inbox: InboxRow[]; pending: number; done: number; failed: number } {
     const inbox = this.sql
