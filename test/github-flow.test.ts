@@ -72,40 +72,6 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
     expect((await recordedCalls("github", `/${repo}/`)).filter(isCommentPost)).toHaveLength(3);
   });
 
-  it("a pull request gets a summary, a size label, and risky files flagged", async () => {
-    const { owner, repo } = uniqueRepo("pr");
-    const payload = inRepository(await githubExample("pull_request", "opened"), owner, repo);
-    const pr = payload.pull_request as { number: number; additions: number; deletions: number; changed_files: number; draft: boolean };
-    Object.assign(pr, { additions: 120, deletions: 30, changed_files: 2, draft: false });
-    await fetch(`${(await import("./support/emulator.ts")).emulatorUrl}/_emulator/github/issues`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        owner,
-        repo,
-        number: pr.number,
-        title: "Rotate session tokens",
-        body: "",
-        pull_request: {
-          files: [
-            { filename: "src/auth/session.ts", additions: 100, deletions: 20, status: "modified" },
-            { filename: "package.json", additions: 20, deletions: 10, status: "modified" },
-          ],
-        },
-      }),
-    });
-    expect((await postGitHub("pull_request", payload)).status).toBe(200);
-    await settled(`github:${owner}/${repo}#${pr.number}`);
-    const calls = await recordedCalls("github", `/${repo}/`);
-    expect(calls.filter(isLabelPost).map((c) => c.body)).toEqual([{ labels: ["size/L"] }]);
-    const body = (calls.find(isCommentPost)!.body as { body: string }).body;
-    expect(body).toMatch(/2 file\(s\) changed, \+120 −30 \(size L\)/);
-    expect(body).toMatch(/authentication or permissions: `src\/auth\/session.ts`/);
-    expect(body).toMatch(/dependencies: `package.json`/);
-  });
-});
-
-describe("GitHub: one turn at a time, in arrival order", () => {
   it("a mention sent while the first turn runs waits for it and is answered with its context", async () => {
     const { owner, repo } = uniqueRepo("order");
     const key = `github:${owner}/${repo}#1`;
