@@ -1,5 +1,4 @@
 import { getAgentByName } from "agents";
-import { Hono } from "hono";
 import type { AgentDefinition } from "./agent.ts";
 import type { AcceptOutcome, Channel } from "./channel.ts";
 import type { NormalizedEvent } from "./event.ts";
