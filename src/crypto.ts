@@ -29,3 +29,14 @@ export function hmacSha256Key(secret: string, usage: "sign" | "verify"): Promise
   hmacKeys.set(id, key);
   return key;
 }
+
+/** The parts one after another, in a new buffer. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

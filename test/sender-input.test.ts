@@ -14,7 +14,8 @@ import worker from "../src/worker.ts";
 import { TEST_DISCORD, TEST_SLACK } from "./env.ts";
 import { githubExample, inRepository, uniqueRepo } from "./support/github.ts";
 import { postInteraction as postDiscord } from "./support/discord.ts";
-import { concat, postSigned, signedHeaders } from "./support/signed.ts";
+import { concatBytes } from "../src/crypto.ts";
+import { postSigned, signedHeaders } from "./support/signed.ts";
 import { eventCallback, mentionEvent, newTs, postEvent, postInteraction as postSlackInteraction, uniqueChannel } from "./support/slack.ts";
 
 const encoder = new TextEncoder();
@@ -147,7 +148,7 @@ describe("what a sender puts in a signed request is answered 2xx or 4xx, never 5
     const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
     (payload.issue as { body: string }).body = "MARK";
     const [before, after] = JSON.stringify(payload).split("MARK") as [string, string];
-    const body = concat(encoder.encode(before), Uint8Array.of(0x53, 0x61, 0x76, 0x65, 0xff, 0xc3, 0x20, 0x66, 0x61, 0x69, 0x6c, 0x73), encoder.encode(after));
+    const body = concatBytes(encoder.encode(before), Uint8Array.of(0x53, 0x61, 0x76, 0x65, 0xff, 0xc3, 0x20, 0x66, 0x61, 0x69, 0x6c, 0x73), encoder.encode(after));
     const { status, body: answered } = await answer(postSigned({ platform: "github", event: "issues", delivery: crypto.randomUUID() }, body));
     expect(status).toBe(200);
     expect(answered.status).toBe("accepted");

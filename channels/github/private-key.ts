@@ -3,6 +3,8 @@
  * @octokit/auth-app in workerd) imports only PKCS#8. Wrapping PKCS#1 in PKCS#8 is pure DER:
  * PrivateKeyInfo { version 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING key }.
  */
+import { concatBytes } from "../../src/crypto.ts";
+
 const RSA_ALGORITHM = [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
 const VERSION_0 = [0x02, 0x01, 0x00];
 
@@ -18,7 +20,7 @@ export function toPkcs8Pem(pem: string): string | null {
   const pkcs1 = derOf(match[1]!);
   if (!pkcs1) return null;
   const octetString = tlv(0x04, pkcs1);
-  const der = tlv(0x30, concat(Uint8Array.from(VERSION_0), Uint8Array.from(RSA_ALGORITHM), octetString));
+  const der = tlv(0x30, concatBytes(Uint8Array.from(VERSION_0), Uint8Array.from(RSA_ALGORITHM), octetString));
   // One character per byte, built in a loop: spreading a large key into fromCharCode overflows the stack.
   let binary = "";
   for (const byte of der) binary += String.fromCharCode(byte);
@@ -35,7 +37,7 @@ function derOf(base64: string): Uint8Array | null {
 }
 
 function tlv(tag: number, value: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(tag), derLength(value.length), value);
+  return concatBytes(Uint8Array.of(tag), derLength(value.length), value);
 }
 
 function derLength(length: number): Uint8Array {
@@ -45,12 +47,3 @@ function derLength(length: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

@@ -1,5 +1,5 @@
 import type { InboundRequest, Verdict } from "../../src/channel.ts";
-import { hexToBytes, hmacSha256Key, toHex } from "../../src/crypto.ts";
+import { concatBytes, hexToBytes, hmacSha256Key, toHex } from "../../src/crypto.ts";
 
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP = /^\d{1,12}$/;
@@ -36,9 +36,5 @@ export async function slackSignature(secret: string, timestamp: string | number,
 
 /** `v0:{timestamp}:` followed by the exact body bytes (never re-encoded text). */
 function signedBytes(timestamp: string, body: Uint8Array): Uint8Array<ArrayBuffer> {
-  const prefix = encoder.encode(`v0:${timestamp}:`);
-  const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix);
-  out.set(body, prefix.length);
-  return out;
+  return concatBytes(encoder.encode(`v0:${timestamp}:`), body);
 }

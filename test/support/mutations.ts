@@ -1,7 +1,7 @@
 // Mutated platform payloads for the ingress fuzz suite: one field of a real payload changed the
 // way a broken or hostile sender would change it, serialized to the exact bytes that get signed.
 import fc from "fast-check";
-import { concat } from "./signed.ts";
+import { concatBytes } from "../../src/crypto.ts";
 
 export type Path = readonly (string | number)[];
 
@@ -105,7 +105,7 @@ export function mutatedJson(payload: unknown, path: Path, change: Mutation): Uin
   const text = JSON.stringify(copy);
   if (!raw) return encoder.encode(text);
   const [before, after] = text.split(JSON.stringify(MARKER)) as [string, string];
-  return concat(encoder.encode(before), raw, encoder.encode(after));
+  return concatBytes(encoder.encode(before), raw, encoder.encode(after));
 }
 
 /**
@@ -116,7 +116,7 @@ export function mutatedForm(fields: Record<string, string>, name: string, change
   const others = Object.entries(fields).filter(([field]) => field !== name);
   const rest = encoder.encode(new URLSearchParams(others).toString());
   if (change.kind === "remove") return rest;
-  return concat(rest, encoder.encode(`&${encodeURIComponent(name)}=`), percentEncode(formValue(change)));
+  return concatBytes(rest, encoder.encode(`&${encodeURIComponent(name)}=`), percentEncode(formValue(change)));
 }
 
 function formValue(change: Exclude<Mutation, { kind: "remove" }>): Uint8Array {
@@ -141,7 +141,7 @@ function formValue(change: Exclude<Mutation, { kind: "remove" }>): Uint8Array {
 
 /** An interactivity body: the JSON payload, mutated, as the `payload` field of a form. */
 export function formWithJsonPayload(json: Uint8Array): Uint8Array {
-  return concat(encoder.encode("payload="), percentEncode(json));
+  return concatBytes(encoder.encode("payload="), percentEncode(json));
 }
 
 function percentEncode(bytes: Uint8Array): Uint8Array {

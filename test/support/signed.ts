@@ -1,6 +1,7 @@
 // Posts exact bytes to the Worker, signed with each platform's real algorithm and the test
 // secrets: bodies that are not UTF-8 are signed byte for byte, as a platform would sign them.
 import { exports } from "cloudflare:workers";
+import { concatBytes } from "../../src/crypto.ts";
 import { linearSignature } from "../../channels/linear/verify.ts";
 import { slackSignature } from "../../channels/slack/verify.ts";
 import { importSeed } from "../../dev/discord-events.ts";
@@ -37,7 +38,7 @@ export async function signedHeaders(route: Route, body: Uint8Array): Promise<Rec
       return { "content-type": JSON_TYPE, "linear-delivery": route.delivery, "linear-signature": await linearSignature(TEST_LINEAR_WEBHOOK_SECRET, body) };
     case "discord": {
       discordKey ??= importSeed(TEST_DISCORD_KEY_SEED);
-      const signature = await crypto.subtle.sign("Ed25519", await discordKey, concat(new TextEncoder().encode(String(seconds)), body));
+      const signature = await crypto.subtle.sign("Ed25519", await discordKey, concatBytes(new TextEncoder().encode(String(seconds)), body));
       return { "content-type": JSON_TYPE, "x-signature-ed25519": toHex(signature), "x-signature-timestamp": String(seconds) };
     }
   }
@@ -62,12 +63,3 @@ export async function postSigned(route: Route, body: Uint8Array): Promise<Respon
   return exports.default.fetch(new Request(`https://switchboard.test${routePath(route)}`, { method: "POST", headers, body }));
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
