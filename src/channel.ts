@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { InstallationStore } from "./installations/store.ts";
+import type { InstallationChange } from "./installations/types.ts";
 import type { ChannelName, NormalizedEventInput } from "./event.ts";
 import type { ProgressStep } from "./harness/tools.ts";
 
@@ -49,6 +51,8 @@ export type Interpretation =
   | { type: "ignore"; reason: string }
   /** Signed but not understandable. Answered 400. */
   | { type: "malformed"; reason: string }
+  /** The app was removed from a workspace, or its installation changed: recorded, then answered 200. */
+  | { type: "installation"; change: InstallationChange }
   /** Hand this to the conversation agent; `ack` shapes the answer when the platform expects one. */
   | { type: "event"; event: NormalizedEventInput; ack?: (outcome: AcceptOutcome) => Acknowledgement };
 
@@ -121,8 +125,26 @@ export interface Channel<Config = unknown, Target = unknown> {
     readonly path: string;
     fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
   };
+  /** Per-workspace installs (OAuth), when the channel supports them. */
+  readonly installations?: ChannelInstallations<Config, Target>;
   /** Live state merged into this channel's `/health` entry (e.g. Discord's Gateway); no secrets. */
   health?(env: Env, config: Config): Promise<Record<string, unknown>>;
+}
+
+/**
+ * How a channel serves many workspaces: which installation a reply target belongs to, and the
+ * public install routes. The ingress ignores events of a removed or broken installation (202 with
+ * the reason), and of a workspace without one unless a token in a secret answers it.
+ */
+export interface ChannelInstallations<Config, Target> {
+  /** The store, when `config` has installs set up; without one the channel is single-tenant, as before. */
+  store(config: Config): InstallationStore | undefined;
+  /** The installation `target` belongs to (a Slack team, a Linear organization, a GitHub installation). */
+  of(target: Target): string | undefined;
+  /** True when a token in a secret answers workspaces the store does not know (the single-tenant setup). */
+  answersUnknown(config: Config): boolean;
+  /** `/oauth/<channel>/…`: the install link and its callback. Public: they check `state` themselves. */
+  readonly routes?: { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
 }
 
 /** Checks a channel against the interface with its own config and target types. */

@@ -17,4 +17,7 @@ export class DiscordGateway extends DiscordGatewayObject {
   }
 }
 
+/** Installations (OAuth installs) and their index (INSTALLATIONS, INSTALLATION_INDEX). */
+export { Installation, InstallationIndex } from "./installations/objects.ts";
+
 export default switchboard.app satisfies ExportedHandler<Env>;

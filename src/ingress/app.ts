@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, Channel, InboundRequest, Interpretation, WebhookRoute } from "../channel.ts";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
+import { installationGate } from "../installations/gate.ts";
 import { NormalizedEvent } from "../event.ts";
 import { log } from "../log.ts";
 import { malformed } from "../payload.ts";
@@ -43,6 +44,8 @@ export function createIngress({ channels, dispatch, now = Date.now }: IngressOpt
     for (const route of channel.routes) {
       app.post(route.path, (c) => handle(c, channel, route));
     }
+    const install = channel.installations?.routes;
+    if (install) app.mount(`/oauth/${channel.name}`, install.fetch);
     if (channel.operations) app.mount(channel.operations.path, channel.operations.fetch);
   }
 
@@ -75,10 +78,25 @@ export function createIngress({ channels, dispatch, now = Date.now }: IngressOpt
         return c.json({ error: "malformed", reason: reading.reason }, 400);
       case "ignore":
         return c.json({ status: "ignored", reason: reading.reason }, 202);
+      case "installation": {
+        const store = channel.installations?.store(channelConfig);
+        if (!store) return c.json({ status: "ignored", reason: `${channel.name} installs are not set up, so there is no installation to change` }, 202);
+        const { change } = reading;
+        const saved = change.status === "removed" ? await store.remove(change.id, change.reason) : await store.save(change.id, change.details);
+        return c.json({ status: "recorded", installation: saved.id, state: saved.status }, 200);
+      }
     }
     const { event, ack } = reading;
     const filtered = policy(event, settings);
     if (filtered) return c.json({ status: "ignored", reason: filtered }, 202);
+    const closed = await installationGate(channel, event.replyTo, channelConfig);
+    if (closed) {
+      if (ack) {
+        const answer = ack({ status: "ignored", reason: closed });
+        return c.json(answer.body as object, answer.status);
+      }
+      return c.json({ status: "ignored", reason: closed }, 202);
+    }
 
     const outcome = await dispatch(c.env, event);
     log(`ingress.${outcome.status}`, { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId });

@@ -25,4 +25,6 @@ export class DiscordGateway extends DiscordGatewayObject {
   }
 }
 
+export { Installation, InstallationIndex } from "../../src/installations/objects.ts";
+
 export default switchboard.app satisfies ExportedHandler<Env>;
