@@ -7,10 +7,13 @@ import {
   TEST_DISCORD_PUBLIC_KEY,
   TEST_GITHUB_TOKEN,
   TEST_GITHUB_WEBHOOK_SECRET,
+  TEST_INSTALLATIONS_KEY,
   TEST_LINEAR_API_KEY,
+  TEST_LINEAR_OAUTH,
   TEST_LINEAR_WEBHOOK_SECRET,
   TEST_SLACK,
   TEST_SLACK_BOT_TOKEN,
+  TEST_SLACK_OAUTH,
   TEST_SLACK_SIGNING_SECRET,
 } from "./test/env.ts";
 
@@ -28,6 +31,8 @@ function workersProject(name: string, options: { main?: string; include: string[
             ...testBindings,
             GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,
             SLACK_API_URL: `${inject<string>("emulatorUrl")}/slack/`,
+            SLACK_AUTHORIZE_URL: `${inject<string>("emulatorUrl")}/slack/oauth/v2/authorize`,
+            LINEAR_AUTHORIZE_URL: `${inject<string>("emulatorUrl")}/linear/oauth/authorize`,
             DISCORD_API_URL: `${inject<string>("emulatorUrl")}/discord/api/v10`,
             LINEAR_API_URL: `${inject<string>("emulatorUrl")}/linear/graphql`,
             DISCORD_GATEWAY_URL: `${inject<string>("emulatorUrl").replace(/^http/, "ws")}/discord/gateway`,
@@ -82,4 +87,10 @@ const testBindings = {
   DISCORD_GATEWAY_SUPERVISE_MS: "1000",
   LINEAR_WEBHOOK_SECRET: TEST_LINEAR_WEBHOOK_SECRET,
   LINEAR_API_KEY: TEST_LINEAR_API_KEY,
+  // Installs next to the tokens in secrets: workspaces without an installation keep the secret's token.
+  INSTALLATIONS_KEY: TEST_INSTALLATIONS_KEY,
+  SLACK_CLIENT_ID: TEST_SLACK_OAUTH.clientId,
+  SLACK_CLIENT_SECRET: TEST_SLACK_OAUTH.clientSecret,
+  LINEAR_CLIENT_ID: TEST_LINEAR_OAUTH.clientId,
+  LINEAR_CLIENT_SECRET: TEST_LINEAR_OAUTH.clientSecret,
 };

@@ -11,6 +11,10 @@ export const TEST_DISCORD_KEY_SEED = "ff429716f478ebad05cf98a484914866dc71517c36
 export const TEST_DISCORD_PUBLIC_KEY = "0f1884e1f6cc1033a61d26f72a81ae5567cef01c02439c6b46aca7d073d74ba0";
 export const TEST_DISCORD_BOT_TOKEN = "test-discord-bot-token.switchboard";
 export const TEST_DISCORD = { applicationId: "1457469483726668048", roleId: "1457473602180878604", guildId: "1457468924290662599" } as const;
+/** Installs (OAuth): the app's client credentials at the emulated platforms, and the key that seals tokens. */
+export const TEST_INSTALLATIONS_KEY = "c3dpdGNoYm9hcmQtdGVzdC1pbnN0YWxsYXRpb25zLWtleS0zMmI=";
+export const TEST_SLACK_OAUTH = { clientId: "1111111111.2222222222", clientSecret: "test-slack-client-secret" } as const;
+export const TEST_LINEAR_OAUTH = { clientId: "test-linear-client-id", clientSecret: "test-linear-client-secret" } as const;
 export const TEST_LINEAR_WEBHOOK_SECRET = "lin_wh_test_switchboard_secret";
 export const TEST_LINEAR_API_KEY = "lin_api_testswitchboardkey000000000000000000";
 export const TEST_LINEAR = { botUserId: "6f0c1b2a-0000-4000-8000-00000000b07a", organizationId: "2b7e4c1d-0000-4000-8000-0000000000a1" } as const;

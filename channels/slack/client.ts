@@ -4,9 +4,12 @@ import {
   SlackAPIError,
   type RetryHandler,
   type RetryHandlerArgs,
+  type RetryHandlerState,
 } from "slack-web-api-client";
+import { installationToken } from "../../src/installations/store.ts";
+import { InstallationUnavailable } from "../../src/installations/types.ts";
 import { defaultRetryPolicy, retryAfterMs, retryDelay } from "../../src/retry.ts";
-import type { SlackConfig } from "./config.ts";
+import type { SlackConfig, SlackInstall } from "./config.ts";
 
 /** Methods that change nothing: a 5xx on them is retried in place, never on a post. */
 const READ_METHODS = new Set(["auth.test", "conversations.replies", "conversations.info"]);
@@ -28,18 +31,50 @@ export class RetryAfterHandler implements RetryHandler {
   }
 }
 
-/** One client per token and API root per isolate. */
+/** One client per token (or workspace) and API root per isolate. */
 const clients = new Map<string, SlackAPIClient>();
 
-export function slackClient(config: SlackConfig): SlackAPIClient {
-  const key = `${config.apiUrl}\n${config.botToken}`;
+/**
+ * The client that answers in `teamId`. With installs set up, a workspace that installed the app
+ * is answered with its own token (looked up on each call, kept a few minutes in the isolate);
+ * one without an installation falls back to SLACK_BOT_TOKEN, the single-tenant setup, which is
+ * all there is when installs are not set up.
+ */
+export function slackClient(config: SlackConfig, teamId?: string): SlackAPIClient {
+  const install = config.install;
+  const perWorkspace = install !== undefined && teamId !== undefined;
+  const key = perWorkspace ? `${config.apiUrl}\nteam:${teamId}` : `${config.apiUrl}\n${config.botToken}`;
   let client = clients.get(key);
   if (!client) {
     // WARN: the library logs request bodies (and so message text) only at DEBUG.
-    client = new SlackAPIClient(config.botToken, { baseUrl: config.apiUrl, logLevel: "WARN", retryHandlers: [new RetryAfterHandler()] });
+    const options = { baseUrl: config.apiUrl, logLevel: "WARN" as const, retryHandlers: [new RetryAfterHandler()] };
+    client = perWorkspace ? new WorkspaceClient(() => workspaceToken(config, install, teamId), options) : new SlackAPIClient(config.botToken, options);
     clients.set(key, client);
   }
   return client;
+}
+
+async function workspaceToken(config: SlackConfig, install: SlackInstall, teamId: string): Promise<string> {
+  const token = (await installationToken(install.store, teamId)) ?? config.botToken;
+  if (!token) throw new InstallationUnavailable(`Slack workspace ${teamId} has not installed the app (install it through /oauth/slack/install)`);
+  return token;
+}
+
+/**
+ * slack-web-api-client sends every method through `call`, which takes a per-call `token`: this
+ * client fills it in from the workspace's installation, so callers keep the library's typed API.
+ */
+class WorkspaceClient extends SlackAPIClient {
+  readonly #token: () => Promise<string>;
+
+  constructor(token: () => Promise<string>, options: ConstructorParameters<typeof SlackAPIClient>[1]) {
+    super(undefined, options);
+    this.#token = token;
+  }
+
+  override async call(name: string, params: Record<string, unknown> = {}, state?: RetryHandlerState): ReturnType<SlackAPIClient["call"]> {
+    return super.call(name, { ...params, token: await this.#token() }, state);
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { InboundRequest, WebhookRoute } from "../../src/channel.ts";
 import { defineChannel } from "../../src/channel.ts";
 import { SlackConfig } from "./config.ts";
+import { slackInstallRoutes } from "./install.ts";
 import { interpretCommand, interpretEvents, interpretInteraction } from "./normalize.ts";
 import { slackOutbound } from "./outbound.ts";
 import { SlackTarget } from "./target.ts";
+import { installationsHealth } from "../../src/installations/health.ts";
 import { verifySlackSignature } from "./verify.ts";
 
 const FORM = "application/x-www-form-urlencoded";
@@ -29,4 +31,11 @@ export const slack = defineChannel({
   routes,
   target: SlackTarget,
   outbound: slackOutbound,
+  installations: {
+    store: (config) => config.install?.store,
+    of: (target) => target.teamId,
+    answersUnknown: (config) => config.botToken !== undefined,
+    routes: slackInstallRoutes,
+  },
+  health: installationsHealth,
 });

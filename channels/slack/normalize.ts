@@ -3,6 +3,7 @@ import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } f
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
 import type { SlackConfig } from "./config.ts";
+import { uninstallation } from "./install.ts";
 import { mentions, slackToPlain } from "./text.ts";
 
 // ---- Events API (POST /webhooks/slack/events, JSON) ---------------------------------------
@@ -99,6 +100,7 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
       occurredAt: tsToIso(parsed.data.event.event_ts ?? thread.thread_ts),
     });
   }
+  if (event.type === "app_uninstalled" || event.type === "tokens_revoked") return uninstallation(payload, team, event.type);
   if (event.type !== "message" && event.type !== "app_mention") {
     return { type: "ignore", reason: `Slack "${event.type}" events do not start a turn` };
   }

@@ -14,7 +14,8 @@ const WORKING_REACTION = "eyes";
 const WORKING_STATUS = "is looking into it…";
 
 export function slackOutbound(target: SlackTarget, config: SlackConfig): Outbound {
-  const client = () => slackClient(config);
+  // The workspace's own token when it installed the app (installs set up), else SLACK_BOT_TOKEN.
+  const client = () => slackClient(config, target.teamId);
   // A slash command has no message to thread under: it is answered through its response_url.
   const viaResponseUrl = target.responseUrl !== undefined && target.messageTs === undefined;
 

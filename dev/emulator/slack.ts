@@ -16,6 +16,7 @@ import {
   slackJson,
   type Params,
 } from "./slack-http.ts";
+import { createSlackInstalls, type SlackOAuthOptions, type SlackWorkspace } from "./slack-oauth.ts";
 
 /** The response body slack-web-api-client types for a method, checked against what we answer. */
 type Answer<Group extends "auth" | "chat" | "conversations", Method extends string> = Partial<
@@ -41,6 +42,8 @@ export interface SlackOptions {
   botUserId: string;
   botId?: string;
   appId?: string;
+  /** The app's client id and secret: enables the install page and `oauth.v2.access` (slack-oauth.ts). */
+  oauth?: SlackOAuthOptions;
 }
 
 interface StoredMessage {
@@ -68,12 +71,21 @@ const seedSchema = z.object({
   user: z.string().min(1),
   text: z.string(),
   thread_ts: z.string().regex(TS).optional(),
+  /** The workspace the message is written in; default the emulator's own. */
+  team: z.string().regex(/^T[A-Z0-9]{2,}$/).optional(),
 });
 
 export function createSlackPlatform(core: Core, options: SlackOptions): PlatformModule {
   const team = options.teamId;
   const botId = options.botId ?? "B0SWITCHBRD";
   const appId = options.appId ?? "A0SWITCHBRD";
+  const home: SlackWorkspace = { teamId: team, name: options.teamDomain ?? "switchboard-dev", botUserId: options.botUserId, botId, tokens: new Set(options.tokens), revoked: new Set() };
+  const installs = createSlackInstalls(core, home, options.oauth, appId);
+  /**
+   * The workspace whose token the method being run was called with: set just before a method runs,
+   * which is synchronous, so no other request can interleave.
+   */
+  let caller = home;
   let channels = new Map<string, StoredMessage[]>();
   let reactions = new Map<string, Set<string>>();
   let statuses = new Map<string, string>();
@@ -117,10 +129,10 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       ts: nextTs(),
       channel,
       text,
-      user: options.botUserId,
-      bot_id: botId,
+      user: caller.botUserId,
+      bot_id: caller.botId,
       app_id: appId,
-      team,
+      team: caller.teamId,
       ...(threadTs ? { thread_ts: threadTs } : {}),
       ...(metadata ? { metadata: metadata as StoredMessage["metadata"] } : {}),
       ...(blocks !== undefined ? { blocks } : {}),
@@ -137,9 +149,9 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
         url: `https://${options.teamDomain ?? "switchboard-dev"}.slack.com/`,
         team: options.teamDomain ?? "switchboard-dev",
         user: "switchboard",
-        team_id: team,
-        user_id: options.botUserId,
-        bot_id: botId,
+        team_id: caller.teamId,
+        user_id: caller.botUserId,
+        bot_id: caller.botId,
         is_enterprise_install: false,
       }) satisfies Answer<"auth", "test">,
     "chat.postMessage": (params) => {
@@ -152,10 +164,10 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       const channel = channelArg(params);
       const message = find(channel, required(params, "ts", "message_not_found"));
       if (!message) throw new SlackError("message_not_found");
-      if (message.user !== options.botUserId) throw new SlackError("cant_update_message");
+      if (message.user !== caller.botUserId) throw new SlackError("cant_update_message");
       const text = optional(params, "text");
       if (text !== undefined) message.text = text;
-      message.edited = { user: options.botUserId, ts: nextTs() };
+      message.edited = { user: caller.botUserId, ts: nextTs() };
       return { channel, ts: message.ts, text: message.text, message: shape(message, true) };
     },
     "chat.postEphemeral": (params) => {
@@ -231,14 +243,19 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
     return slackJson(c, { ok: true });
   });
 
-  slack.on(["GET", "POST"], "/:method{[a-zA-Z]+(\\.[a-zA-Z]+)+}", async (c: Context) => {
+  // Method names may hold digits: oauth.v2.access.
+  slack.on(["GET", "POST"], "/:method{[a-zA-Z]+(\\.[a-zA-Z0-9]+)+}", async (c: Context) => {
     const { params, json } = await readParams(c);
     const header = c.req.header("authorization");
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     // Slack takes a `token` argument in form posts and query strings, never in JSON bodies.
     const token = bearer ?? (json ? undefined : optional(params, "token"));
+    // oauth.v2.access authenticates with the app's client credentials, not a token.
+    if (c.req.param("method") === "oauth.v2.access") return slackJson(c, { ok: true, ...installs.access(params, header) });
     if (!token) throw new SlackError("not_authed");
-    if (!options.tokens.includes(token)) throw new SlackError("invalid_auth");
+    const workspace = installs.caller(token);
+    if (!workspace) throw new SlackError("invalid_auth");
+    caller = workspace;
     const method = methods[c.req.param("method") ?? ""];
     if (!method) return slackJson(c, { ok: false, error: "unknown_method", req_method: c.req.param("method") }, 404);
     return slackJson(c, { ok: true, ...method(params) });
@@ -254,7 +271,7 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
     const parsed = seedSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: "invalid seed", issues: parsed.error.issues }, 400);
     const { channel, user, text, thread_ts } = parsed.data;
-    const message: StoredMessage = { type: "message", ts: nextTs(), channel, user, text, team, ...(thread_ts ? { thread_ts } : {}) };
+    const message: StoredMessage = { type: "message", ts: nextTs(), channel, user, text, team: parsed.data.team ?? team, ...(thread_ts ? { thread_ts } : {}) };
     messagesIn(channel).push(message);
     return c.json(message, 201);
   });
@@ -262,13 +279,16 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
   return {
     platform: "slack",
     mount(parent) {
+      parent.route("/slack/oauth", installs.pages);
       parent.route("/slack", slack);
+      parent.route("/_emulator/slack", installs.control);
       parent.route("/_emulator/slack", control);
     },
     snapshot: (origin) => ({
       apiUrl: `${origin}/slack/`,
       team: { id: team, domain: options.teamDomain ?? "switchboard-dev" },
       bot: { userId: options.botUserId, botId, appId },
+      workspaces: installs.snapshot(),
       channels: Object.fromEntries([...channels].map(([id, list]) => [id, list.map((m) => shape(m, true))])),
       reactions: Object.fromEntries([...reactions].filter(([, set]) => set.size > 0).map(([key, set]) => [key, [...set]])),
       statuses: Object.fromEntries(statuses),
