@@ -15,9 +15,17 @@ export interface AgentLimits {
   readonly retryWindowMs: number;
   /** Messages of earlier turns the model is shown; older ones are dropped. */
   readonly historyLimit: number;
+  /** How long an approval request waits for a decision before it expires as denied. Default 24 hours. */
+  readonly approvalTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: AgentLimits = { maxSteps: 12, maxAttempts: 4, historyLimit: 20, retryWindowMs: 24 * 3_600_000 };
+export const DEFAULT_LIMITS: AgentLimits = {
+  maxSteps: 12,
+  maxAttempts: 4,
+  historyLimit: 20,
+  retryWindowMs: 24 * 3_600_000,
+  approvalTimeoutMs: 24 * 3_600_000,
+};
 
 export interface AgentDeclaration {
   /** The agent's id: in logs, in the live view, and in the conversations it owns. */

@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { InstallationStore } from "./installations/store.ts";
 import type { InstallationChange } from "./installations/types.ts";
-import type { ChannelName, NormalizedEventInput } from "./event.ts";
+import type { ChannelName, NormalizedEvent, NormalizedEventInput } from "./event.ts";
+import type { ApprovalOutcome, ApprovalRequest } from "./harness/approval.ts";
 import type { ProgressStep } from "./harness/tools.ts";
 
 /** The request as the ingress read it: the exact bytes once, and a clock. */
@@ -100,6 +101,21 @@ export interface Outbound {
    * never fails the turn.
    */
   working?(on: boolean, effect: EffectContext): Promise<void>;
+  /**
+   * Asks for a person's approval of a tool call in the platform's own form (buttons where it has
+   * them), exactly once per idempotency key. Without it, the request is a reply asking for
+   * `/approve` or `/deny`.
+   */
+  requestApproval?(request: ApprovalRequest, effect: EffectContext): Promise<PostedMessage>;
+  /** Shows the outcome on the request ("Approved by @x") and takes its buttons away. Safe to repeat. */
+  resolveApproval?(posted: PostedMessage, request: ApprovalRequest, outcome: ApprovalOutcome): Promise<void>;
+  /**
+   * Whether the person behind `event` may decide approvals here: the channel's configured
+   * approvers, or the platform's permissions. Without it, nobody may (requests expire).
+   */
+  mayApprove?(event: NormalizedEvent): Promise<boolean>;
+  /** Tells someone who may not decide that they may not: privately where the platform can. */
+  refuseApprover?(event: NormalizedEvent, reason: string): Promise<void>;
 }
 
 /**

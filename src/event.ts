@@ -27,6 +27,8 @@ export const Actor = z.object({
   name: z.string(),
   isBot: z.boolean(),
   isSelf: z.boolean(),
+  /** What the platform says this person may do here (Discord role ids, `permission:…` flags), for approvals. */
+  roles: z.array(z.string().max(64)).max(250).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 
@@ -73,6 +75,12 @@ export const NormalizedEvent = z.object({
   changes: ChangeStats.optional(),
   occurredAt: z.string().datetime({ offset: true }),
   replyTo: ReplyTo,
+  /**
+   * A person's answer to an approval request the bot posted (a button, `/approve`, a choice):
+   * `id` names the request when the platform carries it; without one, the oldest open request in
+   * the conversation is meant.
+   */
+  approval: z.object({ id: z.string().max(64).optional(), approve: z.boolean() }).optional(),
 });
 export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
 export type NormalizedEventInput = z.input<typeof NormalizedEvent>;

@@ -52,8 +52,9 @@ export function createRouter(agents: readonly AgentDefinition[], routes: readonl
       const hit = compiled.find(({ matches }) => matches(event));
       if (!hit) return { ignore: `no agent is routed ${event.channel} "${event.kind}" events` };
       const { agent } = hit.route;
-      // A cancel stops whatever runs in the conversation, whichever agent runs it.
-      if (event.kind !== "cancel" && !agent.triggers.includes(event.kind)) {
+      // A cancel stops whatever runs in the conversation, and an approval decides a parked call,
+      // whichever agent runs it.
+      if (event.kind !== "cancel" && !event.approval && !agent.triggers.includes(event.kind)) {
         return { ignore: `"${event.kind}" events do not start a turn of agent "${agent.name}"` };
       }
       return { agent };

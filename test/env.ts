@@ -6,6 +6,11 @@ export const TEST_APP = { id: 424242, slug: "switchboard-test" } as const;
 export const TEST_SLACK_SIGNING_SECRET = "test-slack-signing-secret";
 export const TEST_SLACK_BOT_TOKEN = "xoxb-test-switchboard-token";
 export const TEST_SLACK = { teamId: "T0SWITCHTST", botUserId: "U0SWITCHBOT", botId: "B0SWITCHBOT", appId: "A0SWITCHAPP" } as const;
+/** The test workspace's people: an admin (approves by default), a member, and a user group. */
+export const TEST_SLACK_PEOPLE = {
+  users: { U0ADMIN001: { name: "ada", is_admin: true }, U0HUMAN001: { name: "hugo" }, U0LEAD0001: { name: "lea" } },
+  usergroups: { S0LEADS001: ["U0LEAD0001"] },
+} as const;
 /** Ed25519 seed (the PKCS#8 private key's 32 bytes) and its public key, hex; Discord's ids from the recorded fixtures. */
 export const TEST_DISCORD_KEY_SEED = "ff429716f478ebad05cf98a484914866dc71517c360650597a836787b89ee7de";
 export const TEST_DISCORD_PUBLIC_KEY = "0f1884e1f6cc1033a61d26f72a81ae5567cef01c02439c6b46aca7d073d74ba0";

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { startEmulator } from "../dev/emulator/server.ts";
 import { TEST_LINEAR_OAUTH, TEST_SLACK_OAUTH } from "./env.ts";
-import { TEST_APP, TEST_BOT_NAME, TEST_DISCORD, TEST_DISCORD_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_LINEAR, TEST_LINEAR_API_KEY, TEST_SLACK, TEST_SLACK_BOT_TOKEN } from "./env.ts";
+import { TEST_APP, TEST_BOT_NAME, TEST_DISCORD, TEST_DISCORD_BOT_TOKEN, TEST_GITHUB_TOKEN, TEST_LINEAR, TEST_LINEAR_API_KEY, TEST_SLACK, TEST_SLACK_BOT_TOKEN, TEST_SLACK_PEOPLE } from "./env.ts";
 import { loadDiscordFixtures, type DiscordFixture } from "./support/discord-fixtures.ts";
 import { loadSlackFixtures, type SlackFixture } from "./support/slack-fixtures.ts";
 
@@ -27,7 +27,7 @@ export default async function setup(project: TestProject) {
       botLogin: TEST_BOT_NAME,
       app: { ...TEST_APP, publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() },
     },
-    slack: { tokens: [TEST_SLACK_BOT_TOKEN], oauth: TEST_SLACK_OAUTH, ...TEST_SLACK },
+    slack: { tokens: [TEST_SLACK_BOT_TOKEN], oauth: TEST_SLACK_OAUTH, ...TEST_SLACK, ...TEST_SLACK_PEOPLE },
     discord: { tokens: [TEST_DISCORD_BOT_TOKEN], applicationId: TEST_DISCORD.applicationId, heartbeatIntervalMs: 1500 },
     linear: { apiKeys: [TEST_LINEAR_API_KEY], botUserId: TEST_LINEAR.botUserId, botName: TEST_BOT_NAME, app: true, organizationId: TEST_LINEAR.organizationId },
   });

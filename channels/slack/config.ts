@@ -32,6 +32,11 @@ export interface SlackConfig {
    * interactivity). Events carry it per workspace, which wins: it differs between workspaces.
    */
   readonly botUserId?: string;
+  /**
+   * Who may approve the bot's tool calls: user ids (U…) and user group ids (S…). Empty means the
+   * workspace's admins and owners.
+   */
+  readonly approvers: readonly string[];
 }
 
 export const SlackConfig: z.ZodType<SlackConfig> = z
@@ -46,6 +51,7 @@ export const SlackConfig: z.ZodType<SlackConfig> = z
     SLACK_API_URL: z.url().default(SLACK_API_DEFAULT),
     SLACK_TEAM_ALLOWLIST: listVariable,
     SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, "must be a Slack user id (U…)").optional(),
+    SLACK_APPROVERS: listVariable.pipe(z.array(z.string().regex(/^[UWS][A-Z0-9]+$/, "must list Slack user ids (U…) or user group ids (S…)"))),
   })
   .superRefine((env, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
@@ -75,4 +81,5 @@ export const SlackConfig: z.ZodType<SlackConfig> = z
     apiUrl: env.SLACK_API_URL.replace(/\/*$/, "/"),
     teamAllowlist: env.SLACK_TEAM_ALLOWLIST.map((team) => team.toUpperCase()),
     ...(env.SLACK_BOT_USER_ID ? { botUserId: env.SLACK_BOT_USER_ID } : {}),
+    approvers: env.SLACK_APPROVERS,
   }));

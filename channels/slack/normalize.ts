@@ -3,6 +3,7 @@ import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } f
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
 import type { SlackConfig } from "./config.ts";
+import { APPROVE_ACTION, DENY_ACTION } from "./approval.ts";
 import { uninstallation } from "./install.ts";
 import { mentions, slackToPlain } from "./text.ts";
 
@@ -283,7 +284,14 @@ export function interpretInteraction(request: InboundRequest, config: SlackConfi
     text: `Pressed "${label}" (action ${action.action_id}${value !== undefined ? `, value ${value}` : ""})`,
     addressedToBot: true,
     occurredAt: action.action_ts ? tsToIso(action.action_ts) : new Date(request.now).toISOString(),
+    ...approvalOf(action.action_id, value),
   });
+}
+
+/** The bot's own Approve and Deny buttons (channels/slack/approval.ts) carry the request's id. */
+function approvalOf(actionId: string, value: string | undefined): Pick<EmitInput, "approval"> {
+  if (value === undefined || (actionId !== APPROVE_ACTION && actionId !== DENY_ACTION)) return {};
+  return { approval: { id: value.slice(0, 64), approve: actionId === APPROVE_ACTION } };
 }
 
 // ---- Shared ---------------------------------------------------------------------------------
@@ -301,6 +309,7 @@ interface EmitInput {
   text: string;
   addressedToBot: boolean;
   occurredAt: string;
+  approval?: NormalizedEventInput["approval"];
 }
 
 function emit(input: EmitInput): Extract<Interpretation, { type: "event" }> {
@@ -315,6 +324,7 @@ function emit(input: EmitInput): Extract<Interpretation, { type: "event" }> {
     text: input.text,
     addressedToBot: input.addressedToBot,
     occurredAt: input.occurredAt,
+    ...(input.approval ? { approval: input.approval } : {}),
     replyTo: {
       teamId: input.team,
       channelId: input.channel,

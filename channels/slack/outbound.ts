@@ -6,6 +6,7 @@ import { retryingFetch } from "../../src/retry.ts";
 import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
 import { toSlackMessages } from "./format.ts";
+import { mayApprove, refuse, requestBlocks, resolve } from "./approval.ts";
 
 
 /** The message metadata type every reply carries, so a re-run can find what it already posted. */
@@ -40,6 +41,28 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
         },
       });
     },
+
+    async requestApproval(request, effect) {
+      // A slash command's conversation has no thread for the buttons' message to live in.
+      if (viaResponseUrl) throw new Error(`${request.tool} needs approval, which a slash command cannot ask for: mention the bot in a thread instead`);
+      const posted = effect.replay ? (await findMarked(client(), target, effect.idempotencyKey)).get(effect.idempotencyKey) : undefined;
+      if (posted) return posted;
+      const result = await slackCall("chat.postMessage", () =>
+        client().chat.postMessage({
+          channel: target.channelId,
+          thread_ts: target.threadTs,
+          text: `${request.agent} asks for approval to ${request.summary}.`,
+          blocks: requestBlocks(request),
+          unfurl_links: false,
+          metadata: { event_type: REPLY_EVENT_TYPE, event_payload: { key: effect.idempotencyKey } },
+        }),
+      );
+      return { id: result.ts ?? "" };
+    },
+
+    resolveApproval: (posted, request, outcome) => resolve(client(), target, posted, request, outcome),
+    mayApprove: (event) => mayApprove(client(), config, event),
+    refuseApprover: (event, reason) => refuse(client(), target, event, reason),
 
     async working(on: boolean): Promise<void> {
       if (viaResponseUrl) return;

@@ -19,7 +19,7 @@ import {
 import { createSlackInstalls, type SlackOAuthOptions, type SlackWorkspace } from "./slack-oauth.ts";
 
 /** The response body slack-web-api-client types for a method, checked against what we answer. */
-type Answer<Group extends "auth" | "chat" | "conversations", Method extends string> = Partial<
+type Answer<Group extends "auth" | "chat" | "conversations" | "users", Method extends string> = Partial<
   Awaited<ReturnType<Extract<SlackAPIClient[Group][Method & keyof SlackAPIClient[Group]], (...args: never[]) => unknown>>>
 >;
 
@@ -33,6 +33,12 @@ export const DEV_SLACK = {
   appId: "A0SWITCHDEV",
 } as const;
 
+/** The dev workspace's people: the playground's own user is an admin, so its clicks approve; a visitor's do not. */
+export const DEV_SLACK_PEOPLE = {
+  U0PLAYGRND: { name: "you", is_admin: true },
+  U0VISITOR1: { name: "visitor" },
+} as const;
+
 export interface SlackOptions {
   /** Bot tokens the emulator accepts (`Authorization: Bearer xoxb-…` or a `token` argument). */
   tokens: string[];
@@ -44,6 +50,10 @@ export interface SlackOptions {
   appId?: string;
   /** The app's client id and secret: enables the install page and `oauth.v2.access` (slack-oauth.ts). */
   oauth?: SlackOAuthOptions;
+  /** The workspace's people, for users.info: admins and owners may approve by default. */
+  users?: Readonly<Record<string, { readonly name?: string; readonly is_admin?: boolean; readonly is_owner?: boolean }>>;
+  /** User groups (S…) and their members, for usergroups.users.list. */
+  usergroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 interface StoredMessage {
@@ -167,6 +177,8 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       if (message.user !== caller.botUserId) throw new SlackError("cant_update_message");
       const text = optional(params, "text");
       if (text !== undefined) message.text = text;
+      const blocks = jsonArgument(params, "blocks", "invalid_blocks");
+      if (blocks !== undefined) message.blocks = blocks;
       message.edited = { user: caller.botUserId, ts: nextTs() };
       return { channel, ts: message.ts, text: message.text, message: shape(message, true) };
     },
@@ -178,6 +190,27 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       const message_ts = nextTs();
       ephemerals.push({ channel, user, text, message_ts });
       return { message_ts };
+    },
+    "users.info": (params) => {
+      const id = required(params, "user", "user_not_found");
+      const person = options.users?.[id];
+      if (!person && id !== options.botUserId) throw new SlackError("user_not_found");
+      return {
+        user: {
+          id,
+          team_id: team,
+          name: person?.name ?? id.toLowerCase(),
+          is_admin: person?.is_admin ?? false,
+          is_owner: person?.is_owner ?? false,
+          is_bot: id === options.botUserId,
+          deleted: false,
+        },
+      } satisfies Answer<"users", "info">;
+    },
+    "usergroups.users.list": (params) => {
+      const members = options.usergroups?.[required(params, "usergroup", "no_such_subteam")];
+      if (!members) throw new SlackError("no_such_subteam");
+      return { users: [...members] };
     },
     "reactions.add": (params) => {
       const key = `${channelArg(params)}:${required(params, "timestamp", "no_item_specified")}`;

@@ -1,6 +1,10 @@
 import type { JSONValue } from "@ai-sdk/provider";
 
-export type StepKind = "model" | "tool" | "reply";
+/**
+ * `request` posts an approval request; `approval` is the decision, recorded by the runtime when
+ * it arrives (a turn that finds it missing parks).
+ */
+export type StepKind = "model" | "tool" | "reply" | "request" | "approval";
 
 export interface JournalEntry {
   readonly step: number;

@@ -32,6 +32,13 @@ export interface Tool<Input = unknown> {
   readonly inputSchema: z.ZodType<Input>;
   /** A channel's tool is offered only in that channel's conversations; other tools everywhere. */
   readonly channel?: string;
+  /**
+   * A person must approve each call before it runs (`true`), or the calls the predicate picks.
+   * The turn parks until the decision arrives; a denied call never runs, and the model is told.
+   */
+  readonly needsApproval?: boolean | ((input: Input) => boolean);
+  /** What a call will do, in words, for the approval request; by default the tool's name and input. */
+  readonly describeCall?: (input: Input) => string;
   execute(input: Input, context: ToolContext): Promise<JSONValue>;
 }
 
@@ -91,4 +98,14 @@ export function describeTools(tools: ToolSet): LanguageModelV4FunctionTool[] {
     description: tool.description,
     inputSchema: z.toJSONSchema(tool.inputSchema) as LanguageModelV4FunctionTool["inputSchema"],
   }));
+}
+
+/** Whether this call of `tool` waits for a person's approval. */
+export function needsApproval(tool: Tool, input: unknown): boolean {
+  return typeof tool.needsApproval === "function" ? tool.needsApproval(input) : tool.needsApproval === true;
+}
+
+/** The approval request's words for this call. */
+export function describeCall(tool: Tool, input: unknown): string {
+  return tool.describeCall?.(input) ?? `${tool.name} ${JSON.stringify(input)}`;
 }

@@ -5,9 +5,11 @@ import type {
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
 import type { PostedMessage, EffectContext, Outbound } from "../channel.ts";
+import { toHex } from "../crypto.ts";
 import { transientFailure } from "../retry.ts";
+import { refusal, TurnParked, type ApprovalOutcome, type ApprovalRequest } from "./approval.ts";
 import type { Journal, StepKind } from "./journal.ts";
-import { describeTools, type ToolContext, type ToolSet } from "./tools.ts";
+import { describeCall, describeTools, needsApproval, type ToolContext, type ToolSet } from "./tools.ts";
 
 export interface TurnInput {
   readonly model: LanguageModelV4;
@@ -20,6 +22,12 @@ export interface TurnInput {
   /** What a tool call gets besides its input, for the step's effect context. */
   readonly toolContext: (effect: EffectContext) => ToolContext;
   readonly outbound: Pick<Outbound, "reply">;
+  /** Posts an approval request for a tool call that needs one, exactly once per idempotency key. */
+  readonly requestApproval?: (request: ApprovalRequest, effect: EffectContext) => Promise<PostedMessage>;
+  /** How long an approval request waits before it expires as denied. */
+  readonly approvalTimeoutMs?: number;
+  /** The agent running the turn, named in approval requests. */
+  readonly agent?: string;
   readonly journal: Journal;
   /** Prefix of every idempotency key in this turn; stable across re-runs. */
   readonly turnKey: string;
@@ -88,6 +96,36 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     return output;
   }
 
+  /**
+   * For a call that needs a person's approval: posts the request (once), then reads the decision
+   * from the journal. No decision yet parks the turn; a refusal is the tool result the model gets.
+   */
+  async function approve(call: ModelStep["toolCalls"][number]): Promise<JSONValue | null> {
+    const tool = input.tools[call.toolName];
+    const parsed = tool?.inputSchema.safeParse(parseToolInput(call.input));
+    if (!tool || !parsed?.success || !needsApproval(tool, parsed.data)) return null;
+    const requestStep = step;
+    const asked = (await journaled("request", call.toolName, async (effect) => {
+      const request: ApprovalRequest = {
+        id: await approvalId(input.turnKey, requestStep),
+        tool: call.toolName,
+        summary: describeCall(tool, parsed.data),
+        agent: input.agent ?? "agent",
+        expiresAt: Date.now() + (input.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS),
+      };
+      if (!input.requestApproval) throw new Error(`${call.toolName} needs approval, and this conversation has no way to ask for it`);
+      const posted = await input.requestApproval(request, effect);
+      return { request, posted: { ...posted } } as unknown as JSONValue;
+    })) as unknown as { request: ApprovalRequest; posted: PostedMessage };
+    const decisionStep = step++;
+    const decided = journal.read(decisionStep);
+    if (decided?.output === undefined) throw new TurnParked(asked.request, decisionStep, asked.posted);
+    replayedSteps++;
+    onStep?.({ step: decisionStep, kind: "approval", name: call.toolName, replayed: true, externalMs: 0 });
+    const outcome = decided.output as unknown as ApprovalOutcome;
+    return outcome.approve ? null : errorOutput(refusal(call.toolName, outcome));
+  }
+
   const tools = describeTools(input.tools);
   const messages: LanguageModelV4Message[] = [
     { role: "system", content: input.instructions },
@@ -136,7 +174,8 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     });
     const results: LanguageModelV4Message = { role: "tool", content: [] };
     for (const call of result.toolCalls) {
-      const output = await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect)));
+      const refused = await approve(call);
+      const output = refused ?? (await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect))));
       results.content.push({
         type: "tool-result",
         toolCallId: call.toolCallId,
@@ -157,6 +196,14 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     })) as unknown as PostedMessage;
   }
   return { reply, posted, steps: step, modelCalls, replayedSteps, capped };
+}
+
+const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 3_600_000;
+
+/** Short (buttons carry it: Discord's custom_id holds 100 characters) and the same on every re-run. */
+async function approvalId(turnKey: string, step: number): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${turnKey}:${step}`));
+  return toHex(new Uint8Array(digest).slice(0, 12));
 }
 
 function parseToolInput(raw: string): unknown {

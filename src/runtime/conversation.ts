@@ -1,9 +1,10 @@
 import { Agent, type Connection, type FiberRecoveryContext } from "agents";
 import type { AgentDefinition } from "../agent.ts";
 import { toolsFor } from "../agent.ts";
-import type { AcceptOutcome, Channel, EffectContext, Outbound } from "../channel.ts";
+import type { AcceptOutcome, Channel, EffectContext, Outbound, PostedMessage } from "../channel.ts";
 import { loadConfig } from "../config.ts";
 import { NormalizedEvent } from "../event.ts";
+import { TurnParked, type ApprovalOutcome, type ApprovalRequest } from "../harness/approval.ts";
 import { SqlJournal } from "../harness/journal.ts";
 import { runTurn, type StepReport } from "../harness/turn.ts";
 import { log } from "../log.ts";
@@ -19,10 +20,12 @@ export interface ConversationState {
   /** The most recent inbox rows, newest first. */
   readonly inbox: readonly InboxRow[];
   readonly pending: number;
+  /** Turns parked on an approval request. */
+  readonly parked: number;
   readonly current: { seq: number; dedupeId: string; attempt: number; steps: StepReport[] } | null;
   readonly last: {
     seq: number;
-    status: "done" | "failed" | "cancelled" | "waiting";
+    status: "done" | "failed" | "cancelled" | "waiting" | "parked";
     reply?: string;
     error?: string;
     steps: number;
@@ -33,6 +36,8 @@ export interface ConversationState {
     replayedSteps?: number;
     /** When a turn that failed transiently (rate limit, outage) runs again, epoch ms. */
     retryAt?: number;
+    /** What a parked turn waits for a person to approve. */
+    approval?: { id: string; tool: string; summary: string; expiresAt: number };
   } | null;
   readonly turns: { done: number; failed: number };
 }
@@ -43,7 +48,7 @@ export interface ConversationReport {
   readonly agent: string | null;
   readonly participated: boolean;
   readonly inbox: readonly InboxRow[];
-  readonly counts: { readonly pending: number; readonly done: number; readonly failed: number };
+  readonly counts: { readonly pending: number; readonly parked: number; readonly done: number; readonly failed: number };
   readonly historyMessages: number;
   readonly failedTurns: readonly {
     readonly seq: number;
@@ -91,7 +96,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   /** The agents, routing and channels this Worker was composed with (a getter: the SDK's constructor may need it). */
   protected abstract get registry(): RuntimeRegistry;
 
-  override initialState: ConversationState = { agent: null, inbox: [], pending: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
+  override initialState: ConversationState = { agent: null, inbox: [], pending: 0, parked: 0, current: null, last: null, turns: { done: 0, failed: 0 } };
   private readonly store: ConversationStore;
   /** True while the drain fiber's loop runs: an accepted event needs nothing more to be reached. */
   private draining = false;
@@ -114,6 +119,14 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const event = NormalizedEvent.parse(input);
     const seen = this.store.seen(event);
     if (seen !== undefined) return { status: "duplicate", seq: seen };
+    if (event.approval) {
+      // A decision is handled in turn, like any event: who decided may need checking with the platform.
+      const open = this.store.approval(event.approval.id);
+      if (!open || open.outcome) return { status: "ignored", reason: open ? "this request was already decided" : "no approval request is open here" };
+      const seq = this.store.enqueue(event);
+      this.drain();
+      return { status: "accepted", seq };
+    }
     if (!event.addressedToBot && !this.store.participated()) {
       return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
     }
@@ -154,9 +167,13 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * no further platform call. The cancel event is kept only to recognise its redelivery.
    */
   private cancel(event: NormalizedEvent): AcceptOutcome {
-    const target = this.store.nextPending();
+    const target = this.store.openTurn();
     const seq = this.store.recordSettled(event.dedupeId);
     if (!target) return { status: "ignored", reason: "no turn is running in this conversation" };
+    // A turn parked on an approval is cancelled with its request, which nobody can decide after.
+    for (const approval of this.store.openApprovals(target.seq)) {
+      this.store.decide(approval.id, { approve: false, by: `${event.actor.name} (cancelled)`, expired: false }, event.dedupeId);
+    }
     this.store.settle(target.seq, "cancelled", { error: `cancelled by ${event.actor.name}`, historyKept: this.historyKept() });
     if (this.running?.seq === target.seq) this.running.controller.abort(new TurnCancelled());
     log("turn.cancelled", { conversationKey: event.conversationKey, seq: target.seq });
@@ -176,7 +193,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * turns kept with their journals. Message text, tool inputs and outputs only with `content`.
    */
   async inspect({ content = false }: { content?: boolean } = {}): Promise<ConversationReport> {
-    const { inbox, pending, done, failed } = this.store.summary(20);
+    const { inbox, pending, parked, done, failed } = this.store.summary(20);
     const failedTurns = this.store.failedTurns(STORE_LIMITS.failedKept).map((turn) => ({
       seq: turn.seq,
       dedupeId: turn.dedupeId,
@@ -197,7 +214,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       agent: this.store.owner(),
       participated: this.store.participated(),
       inbox,
-      counts: { pending, done, failed },
+      counts: { pending, parked, done, failed },
       historyMessages: this.store.historySize(),
       failedTurns,
       ...(content ? { history: this.store.history(20).map((message) => ({ role: message.role, text: textOf(message.content) })) } : {}),
@@ -206,6 +223,22 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
 
   /** The scheduled wake-up, after a crash or for a retry: drains the inbox. */
   async wake(): Promise<void> {
+    this.drain();
+  }
+
+  /** An approval request's deadline: still undecided, it expires as denied and its turn goes on. */
+  async expireApproval({ id }: { id: string }): Promise<void> {
+    const approval = this.store.approval(id);
+    if (!approval || approval.outcome) return;
+    if (Date.now() < approval.request.expiresAt) {
+      await this.schedule(new Date(approval.request.expiresAt), "expireApproval", { id });
+      return;
+    }
+    const outcome: ApprovalOutcome = { approve: false, by: "expiry", expired: true };
+    this.store.decide(id, outcome, "expiry");
+    log("approval.expired", { conversationKey: this.name, approval: id, tool: approval.request.tool });
+    const event = this.store.eventOf(approval.seq);
+    if (event) await this.showOutcome(event, approval, outcome);
     this.drain();
   }
 
@@ -274,34 +307,32 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       this.finish(seq, "failed", `no registered agent takes this conversation (its owner: ${this.store.owner() ?? "none"})`, context);
       return "next";
     }
-    // Attempts that neither finished nor failed transiently crashed mid-way; a turn that keeps
-    // crashing the object must still end.
-    const crashed = attempt - 1 - pending.transientFailures;
+    // Attempts that did not end on record crashed mid-way; a turn that keeps crashing the object
+    // must still end.
+    const crashed = attempt - 1 - pending.endedAttempts;
     if (crashed >= agent.limits.maxAttempts) {
       this.finish(seq, "failed", `gave up after ${crashed} attempts that did not finish`, context);
       return "next";
     }
     const steps: StepReport[] = [];
-    this.publish({ current: { seq, dedupeId: event.dedupeId, attempt, steps } });
     let outbound: Outbound | undefined;
     const controller = new AbortController();
     this.running = { seq, controller };
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
     try {
-      const { channels } = this.registry;
-      const config = loadConfig(this.env, channels);
-      const channel = channels.find((candidate) => candidate.name === event.channel);
-      const channelConfig = config.channels.get(event.channel);
-      if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
-      // Checked by the channel's own schema at the ingress; again here for events stored by an earlier version.
-      const target = channel.target.parse(event.replyTo);
-      const replyOn: Outbound = channel.outbound(target, channelConfig);
+      const { replyOn, target, channelConfig, core } = this.outboundFor(event);
+      if (event.approval) {
+        await this.decide(event, replyOn, context);
+        this.store.settle(seq, "done", { historyKept: agent.limits.historyLimit });
+        return "next";
+      }
+      this.publish({ current: { seq, dedupeId: event.dedupeId, attempt, steps } });
       outbound = replyOn;
       const prompt = agent.prompt(event);
       await this.indicate(replyOn, true, indicator, context);
       const started = performance.now();
       const result = await runTurn({
-        model: resolveModel(config.core, agent.model),
+        model: resolveModel(core, agent.model),
         instructions: agent.instructions,
         history: this.store.history(agent.limits.historyLimit),
         prompt,
@@ -314,6 +345,10 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
           channel: { name: event.channel, target, config: channelConfig },
         }),
         outbound: replyOn,
+        requestApproval: (request, effect) =>
+          replyOn.requestApproval ? replyOn.requestApproval(request, effect) : replyOn.reply(approvalByReply(request), effect),
+        approvalTimeoutMs: agent.limits.approvalTimeoutMs,
+        agent: agent.name,
         journal: new SqlJournal(this.ctx.storage.sql, seq, attempt === 1),
         signal: controller.signal,
         turnKey: event.dedupeId,
@@ -346,6 +381,15 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     } catch (error) {
       // Cancelled: already settled by cancel(); say nothing more on the platform.
       if (controller.signal.aborted) return "next";
+      if (error instanceof TurnParked) {
+        await this.park(seq, error, context);
+        if (outbound) await this.indicate(outbound, false, indicator, context);
+        this.publish({
+          current: null,
+          last: { seq, status: "parked", steps: steps.length, journal: steps, approval: { id: error.request.id, tool: error.request.tool, summary: error.request.summary, expiresAt: error.request.expiresAt } },
+        });
+        return "next";
+      }
       const message = error instanceof Error ? error.message || error.name : String(error);
       const failure = transientFailure(error);
       const deadline = pending.receivedAt + agent.limits.retryWindowMs;
@@ -365,6 +409,61 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       await this.schedule(new Date(at), "wake", { retry: seq, attempt });
       this.publish({ current: null, last: { seq, status: "waiting", error: message, steps: steps.length, retryAt: at } });
       return "wait";
+    }
+  }
+
+  /** The conversation's channel, ready to answer: its outbound client on the event's checked target. */
+  private outboundFor(event: NormalizedEvent) {
+    const { channels } = this.registry;
+    const config = loadConfig(this.env, channels);
+    const channel = channels.find((candidate) => candidate.name === event.channel);
+    const channelConfig = config.channels.get(event.channel);
+    if (!channel || channelConfig === undefined) throw new Error(`channel ${event.channel} is not enabled`);
+    // Checked by the channel's own schema at the ingress; again here for events stored by an earlier version.
+    const target = channel.target.parse(event.replyTo);
+    return { replyOn: channel.outbound(target, channelConfig), target, channelConfig, core: config.core };
+  }
+
+  /**
+   * Parks the turn on its approval request: no fiber, no alarm loop, one wake-up at the request's
+   * deadline. The drain moves on to later events.
+   */
+  private async park(seq: number, parked: TurnParked, context: Record<string, string | number>): Promise<void> {
+    this.store.park(seq, { request: parked.request, step: parked.step, posted: parked.posted });
+    await this.schedule(new Date(parked.request.expiresAt), "expireApproval", { id: parked.request.id });
+    log("turn.parked", { ...context, tool: parked.request.tool, approval: parked.request.id });
+  }
+
+  /**
+   * A person's answer to an approval request: who may decide is the channel's to say; an allowed
+   * decision goes in the parked turn's journal and puts it back in the inbox, and the request
+   * shows the outcome. A second answer (a double click, a redelivery) changes nothing.
+   */
+  private async decide(event: NormalizedEvent, replyOn: Outbound, context: Record<string, string | number>): Promise<void> {
+    const approval = this.store.approval(event.approval!.id);
+    if (!approval) return;
+    if (approval.outcome) {
+      // This very event decided it before a crash: finish showing the outcome.
+      if (approval.decidedBy === event.dedupeId) await this.showOutcome(event, approval, approval.outcome);
+      return;
+    }
+    if (!(await replyOn.mayApprove?.(event))) {
+      log("approval.refused", { ...context, approval: approval.id, actor: event.actor.id });
+      await replyOn.refuseApprover?.(event, `you may not approve or deny ${approval.request.tool} here`);
+      return;
+    }
+    const outcome: ApprovalOutcome = { approve: event.approval!.approve, by: event.actor.name, expired: false };
+    this.store.decide(approval.id, outcome, event.dedupeId);
+    log("approval.decided", { ...context, approval: approval.id, tool: approval.request.tool, approve: outcome.approve });
+    await this.showOutcome(event, approval, outcome);
+  }
+
+  /** The outcome on the request message; best effort, like the working indicator. */
+  private async showOutcome(event: NormalizedEvent, approval: { posted: PostedMessage; request: ApprovalRequest }, outcome: ApprovalOutcome): Promise<void> {
+    try {
+      await this.outboundFor(event).replyOn.resolveApproval?.(approval.posted, approval.request, outcome);
+    } catch (error) {
+      log("approval.outcome_not_shown", { conversationKey: this.name, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
     }
   }
 
@@ -406,9 +505,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * turn from memory (after an eviction, the last one a viewer was sent).
    */
   snapshot(): ConversationState {
-    const { inbox, pending, done, failed } = this.store.summary();
+    const { inbox, pending, parked, done, failed } = this.store.summary();
     this.view ??= { current: null, last: this.state.last };
-    return { ...this.view, agent: this.store.owner(), inbox, pending, turns: { done, failed } };
+    return { ...this.view, agent: this.store.owner(), inbox, pending, parked, turns: { done, failed } };
   }
 
   /**
@@ -431,6 +530,15 @@ function promptText(prompt: { role: string; content: unknown }): string {
 function textOf(content: unknown): string {
   if (!Array.isArray(content)) return typeof content === "string" ? content : "";
   return content.map((part: { type: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : "")).join("");
+}
+
+/** An approval request where the channel has no form of its own: a reply asking for a command. */
+function approvalByReply(request: ApprovalRequest): string {
+  return [
+    `**${request.agent}** asks for approval to ${request.summary}.`,
+    "",
+    `Reply \`/approve\` to let it, or \`/deny\`. Without an answer it expires ${new Date(request.expiresAt).toISOString().replace("T", " ").slice(0, 16)} UTC.`,
+  ].join("\n");
 }
 
 function formatDuration(ms: number): string {

@@ -1,6 +1,8 @@
 import type { LanguageModelV4Message } from "@ai-sdk/provider";
 import type { NormalizedEvent } from "../event.ts";
-import { JOURNAL_SCHEMA, type Sql } from "../harness/journal.ts";
+import type { PostedMessage } from "../channel.ts";
+import type { ApprovalOutcome, ApprovalRequest } from "../harness/approval.ts";
+import { JOURNAL_SCHEMA, SqlJournal, type Sql } from "../harness/journal.ts";
 
 /** A pending event as the drain loop reads it. */
 export interface PendingTurn {
@@ -9,7 +11,12 @@ export interface PendingTurn {
   readonly event: NormalizedEvent;
   /** Attempts started before this one. */
   readonly attempts: number;
-  /** Of those, the ones that ended in a transient failure (the rest crashed mid-way). */
+  /**
+   * Of those, the ones that ended with their outcome on record (a transient failure, a parking
+   * for approval, a failure before a re-run); the rest crashed mid-way.
+   */
+  readonly endedAttempts: number;
+  /** Transient failures so far: the retry backoff grows with them. */
   readonly transientFailures: number;
   readonly receivedAt: number;
   /** Set while the turn waits out a transient failure: not to be run before this time. */
@@ -17,6 +24,19 @@ export interface PendingTurn {
 }
 
 export type TurnStatus = "done" | "failed" | "cancelled";
+
+/** An approval request a parked turn waits on. */
+export interface ApprovalRecord {
+  readonly id: string;
+  readonly seq: number;
+  /** The journal step its decision is recorded at. */
+  readonly step: number;
+  readonly request: ApprovalRequest;
+  readonly posted: PostedMessage;
+  readonly outcome: ApprovalOutcome | null;
+  /** The delivery id of the event that decided it. */
+  readonly decidedBy: string | null;
+}
 
 export interface InboxRow {
   readonly seq: number;
@@ -57,18 +77,24 @@ const SCHEMA = [
     settled_at INTEGER,
     error TEXT,
     transient_failures INTEGER NOT NULL DEFAULT 0,
-    retry_at INTEGER
+    retry_at INTEGER,
+    ended_attempts INTEGER NOT NULL DEFAULT 0
   )`,
   "CREATE TABLE IF NOT EXISTS sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
   JOURNAL_SCHEMA,
   "CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS sb_approvals (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, step INTEGER NOT NULL, request TEXT NOT NULL, posted TEXT NOT NULL,
+    outcome TEXT, decided_by TEXT
+  )`,
 ];
 
 /** Columns added after the first release: added to tables an older version created. */
 const ADDED_COLUMNS: readonly [table: string, column: string, definition: string][] = [
   ["sb_inbox", "transient_failures", "INTEGER NOT NULL DEFAULT 0"],
   ["sb_inbox", "retry_at", "INTEGER"],
+  ["sb_inbox", "ended_attempts", "INTEGER NOT NULL DEFAULT 0"],
 ];
 
 /**
@@ -159,8 +185,18 @@ export class ConversationStore {
   /** The oldest pending turn: turns run in arrival order, one at a time. */
   nextPending(): PendingTurn | undefined {
     const row = this.sql
-      .exec<{ seq: number; dedupe_id: string; event: string; attempts: number; transient_failures: number; received_at: number; retry_at: number | null }>(
-        "SELECT seq, dedupe_id, event, attempts, transient_failures, received_at, retry_at FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1",
+      .exec<{
+        seq: number;
+        dedupe_id: string;
+        event: string;
+        attempts: number;
+        ended_attempts: number;
+        transient_failures: number;
+        received_at: number;
+        retry_at: number | null;
+      }>(
+        `SELECT seq, dedupe_id, event, attempts, ended_attempts, transient_failures, received_at, retry_at
+         FROM sb_inbox WHERE status = 'pending' ORDER BY seq LIMIT 1`,
       )
       .toArray()[0];
     if (!row) return undefined;
@@ -169,10 +205,22 @@ export class ConversationStore {
       dedupeId: row.dedupe_id,
       event: JSON.parse(row.event) as NormalizedEvent,
       attempts: row.attempts,
+      endedAttempts: row.ended_attempts,
       transientFailures: row.transient_failures,
       receivedAt: row.received_at,
       retryAt: row.retry_at,
     };
+  }
+
+  /** The oldest turn not settled: pending (running or waiting to) or parked on an approval. */
+  openTurn(): { seq: number } | undefined {
+    return this.sql.exec<{ seq: number }>("SELECT seq FROM sb_inbox WHERE status IN ('pending', 'parked') ORDER BY seq LIMIT 1").toArray()[0];
+  }
+
+  /** The stored event of a turn not yet settled (settled ones keep only their id). */
+  eventOf(seq: number): NormalizedEvent | undefined {
+    const row = this.sql.exec<{ event: string | null }>("SELECT event FROM sb_inbox WHERE seq = ?", seq).toArray()[0];
+    return row?.event ? (JSON.parse(row.event) as NormalizedEvent) : undefined;
   }
 
   /** Counted before the work, so a turn that crashes the object every time still ends. */
@@ -184,7 +232,7 @@ export class ConversationStore {
   /** The attempt ended in a failure worth retrying (rate limit, outage); it runs again at `retryAt`. */
   recordTransientFailure(seq: number, error: string, retryAt: number): void {
     this.sql.exec(
-      "UPDATE sb_inbox SET transient_failures = transient_failures + 1, error = ?, retry_at = ? WHERE seq = ?",
+      "UPDATE sb_inbox SET transient_failures = transient_failures + 1, ended_attempts = attempts, error = ?, retry_at = ? WHERE seq = ?",
       error,
       retryAt,
       seq,
@@ -227,6 +275,7 @@ export class ConversationStore {
       failedFloor,
     );
     this.sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - settledKept);
+    this.sql.exec("DELETE FROM sb_approvals WHERE seq <= ? AND outcome IS NOT NULL", seq - settledKept);
     this.sql.exec("DELETE FROM sb_history WHERE id <= (SELECT MAX(id) FROM sb_history) - ?", historyKept);
   }
 
@@ -238,7 +287,7 @@ export class ConversationStore {
     return (
       this.sql
         .exec(
-          `UPDATE sb_inbox SET status = 'pending', transient_failures = attempts, error = NULL, settled_at = NULL
+          `UPDATE sb_inbox SET status = 'pending', ended_attempts = attempts, error = NULL, settled_at = NULL
            WHERE seq = ? AND status = 'failed' AND event IS NOT NULL RETURNING seq`,
           seq,
         )
@@ -270,6 +319,56 @@ export class ConversationStore {
     }
   }
 
+  /**
+   * Parks a turn on an approval request: out of the drain's way (later events run) until the
+   * decision puts it back. The attempt ended on record, so it is not counted as a crash.
+   */
+  park(seq: number, approval: { request: ApprovalRequest; step: number; posted: PostedMessage }): void {
+    this.sql.exec("UPDATE sb_inbox SET status = 'parked', ended_attempts = attempts WHERE seq = ?", seq);
+    this.sql.exec(
+      "INSERT INTO sb_approvals (id, seq, step, request, posted) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      approval.request.id,
+      seq,
+      approval.step,
+      JSON.stringify(approval.request),
+      JSON.stringify(approval.posted),
+    );
+  }
+
+  /** The request by id, or without one the oldest still open in this conversation. */
+  approval(id?: string): ApprovalRecord | undefined {
+    const row = (
+      id === undefined
+        ? this.sql.exec<ApprovalRow>("SELECT * FROM sb_approvals WHERE outcome IS NULL ORDER BY seq, step LIMIT 1")
+        : this.sql.exec<ApprovalRow>("SELECT * FROM sb_approvals WHERE id = ?", id)
+    ).toArray()[0];
+    return row && approvalRecord(row);
+  }
+
+  /** The undecided requests of one turn. */
+  openApprovals(seq: number): ApprovalRecord[] {
+    return this.sql.exec<ApprovalRow>("SELECT * FROM sb_approvals WHERE seq = ? AND outcome IS NULL", seq).toArray().map(approvalRecord);
+  }
+
+  /**
+   * Records the decision and puts its turn back in the inbox, in one synchronous step: the
+   * journal holds the outcome at the step the turn stopped at, so the re-run reads it there.
+   * False when the request was already decided (a double click, a redelivered interaction).
+   */
+  decide(id: string, outcome: ApprovalOutcome, decidedBy: string): boolean {
+    const decided = this.sql
+      .exec<ApprovalRow>("UPDATE sb_approvals SET outcome = ?, decided_by = ? WHERE id = ? AND outcome IS NULL RETURNING *", JSON.stringify(outcome), decidedBy, id)
+      .toArray()[0];
+    if (!decided) return false;
+    new SqlJournal(this.sql, decided.seq, true).finish(decided.step, "approval", JSON.parse(decided.request).tool, {
+      approve: outcome.approve,
+      by: outcome.by,
+      expired: outcome.expired,
+    });
+    this.sql.exec("UPDATE sb_inbox SET status = 'pending' WHERE seq = ? AND status = 'parked'", decided.seq);
+    return true;
+  }
+
   /** Failed turns still kept (newest first), with their event, for an operator to inspect and re-run. */
   failedTurns(limit: number): { seq: number; dedupeId: string; attempts: number; error: string | null; event: NormalizedEvent | null }[] {
     return this.sql
@@ -293,7 +392,7 @@ export class ConversationStore {
   }
 
   /** The latest inbox rows, newest first, and counts by status: what the live view and operators see. */
-  summary(rows = 10): { inbox: InboxRow[]; pending: number; done: number; failed: number } {
+  summary(rows = 10): { inbox: InboxRow[]; pending: number; parked: number; done: number; failed: number } {
     const inbox = this.sql
       .exec<{ seq: number; dedupe_id: string; status: string; attempts: number; error: string | null; received_at: number; retry_at: number | null }>(
         "SELECT seq, dedupe_id, status, attempts, error, received_at, retry_at FROM sb_inbox ORDER BY seq DESC LIMIT ?",
@@ -310,11 +409,25 @@ export class ConversationStore {
         retryAt: row.retry_at,
       }));
     const counts = this.sql
-      .exec<{ pending: number; done: number; failed: number }>(
-        `SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'done'), 0) AS done,
-                COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox`,
+      .exec<{ pending: number; parked: number; done: number; failed: number }>(
+        `SELECT COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'parked'), 0) AS parked,
+                COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'failed'), 0) AS failed FROM sb_inbox`,
       )
       .one();
     return { inbox, ...counts };
   }
+}
+
+type ApprovalRow = { id: string; seq: number; step: number; request: string; posted: string; outcome: string | null; decided_by: string | null };
+
+function approvalRecord(row: ApprovalRow): ApprovalRecord {
+  return {
+    id: row.id,
+    seq: row.seq,
+    step: row.step,
+    request: JSON.parse(row.request) as ApprovalRequest,
+    posted: JSON.parse(row.posted) as PostedMessage,
+    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as ApprovalOutcome),
+    decidedBy: row.decided_by,
+  };
 }

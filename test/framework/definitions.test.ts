@@ -52,7 +52,7 @@ describe("defineAgent checks a declaration where it is made", () => {
   });
 
   it("limits default sensibly and must be positive integers", () => {
-    expect(defineAgent({ ...base, name: "defaults" }).limits).toEqual({ maxSteps: 12, maxAttempts: 4, historyLimit: 20, retryWindowMs: 86_400_000 });
+    expect(defineAgent({ ...base, name: "defaults" }).limits).toEqual({ maxSteps: 12, maxAttempts: 4, historyLimit: 20, retryWindowMs: 86_400_000, approvalTimeoutMs: 86_400_000 });
     expect(() => defineAgent({ ...base, name: "bad", limits: { maxSteps: 0 } })).toThrow("limits.maxSteps must be a positive integer");
   });
 

@@ -6,15 +6,21 @@ import { DiscordGateway as DiscordGatewayObject } from "../../channels/durable-o
 import type { NormalizedEvent } from "../../src/event.ts";
 import { createSwitchboard } from "../../src/switchboard.ts";
 import { standup } from "../../examples/standup/index.ts";
+import { deployer } from "./deployer-agent.ts";
 import { notes } from "./notes-agent.ts";
 
-// The README's example agent, with the README's route, and a third agent this suite declares.
+// The README's example agent, with the README's route, and agents this suite declares.
 export const STANDUP_ROUTE = { agent: standup, channel: "slack", when: (event: NormalizedEvent) => /^standup\b/i.test(event.text) };
 
 const switchboard = createSwitchboard({
   channels,
-  agents: [notes, standup, ...agents],
-  routes: [{ agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" }, STANDUP_ROUTE, ...routes],
+  agents: [notes, deployer, standup, ...agents],
+  routes: [
+    { agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" },
+    { agent: deployer, conversation: /^(slack:[^:]+:CDEPLOY|discord:[^:]+:9\d*|github:[^/]+\/deploy-|linear:)/ },
+    STANDUP_ROUTE,
+    ...routes,
+  ],
 });
 
 export class ConversationAgent extends switchboard.Conversation {}
