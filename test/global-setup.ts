@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
     },
     slack: { tokens: [TEST_SLACK_BOT_TOKEN], oauth: TEST_SLACK_OAUTH, ...TEST_SLACK, ...TEST_SLACK_PEOPLE },
     discord: { tokens: [TEST_DISCORD_BOT_TOKEN], applicationId: TEST_DISCORD.applicationId, heartbeatIntervalMs: 1500 },
-    linear: { apiKeys: [TEST_LINEAR_API_KEY], botUserId: TEST_LINEAR.botUserId, botName: TEST_BOT_NAME, app: true, organizationId: TEST_LINEAR.organizationId },
+    linear: { apiKeys: [TEST_LINEAR_API_KEY], botUserId: TEST_LINEAR.botUserId, botName: TEST_BOT_NAME, app: true, organizationId: TEST_LINEAR.organizationId, oauth: TEST_LINEAR_OAUTH },
   });
   project.provide("emulatorUrl", emulator.url);
   project.provide("githubAppKeyPkcs8", privateKey.export({ type: "pkcs8", format: "pem" }).toString());

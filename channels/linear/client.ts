@@ -1,6 +1,8 @@
 import { GraphQLClientError, LinearSdk, parseLinearError, type LinearRequest } from "@linear/sdk";
 import { retryingFetch } from "../../src/retry.ts";
-import type { LinearConfig } from "./config.ts";
+import { installationToken } from "../../src/installations/store.ts";
+import { InstallationUnavailable } from "../../src/installations/types.ts";
+import { refreshEndpoint, type LinearConfig } from "./config.ts";
 
 export interface LinearApi {
   /** @linear/sdk's client: its generated documents and models, over our transport. */
@@ -12,25 +14,40 @@ export interface LinearApi {
 const clients = new Map<string, LinearApi>();
 
 /**
- * One client per credential and endpoint per isolate. The SDK's own LinearClient always calls the
- * global fetch, so Switchboard gives LinearSdk a request function of its own: the same documents
- * and the SDK's typed errors, sent through the outbox's retrying fetch. Linear reports a rate
- * limit as a GraphQL `RATELIMITED` error (HTTP 400, or 429); it is turned into a 429 here so the
- * shared retry waits and tries again, and a rate limit that outlasts the retries surfaces as a
- * LinearError with status 429, which the harness treats as transient (the turn is retried).
+ * One client per credential (or organization) and endpoint per isolate. The SDK's own
+ * LinearClient always calls the global fetch, so Switchboard gives LinearSdk a request function of
+ * its own: the same documents and the SDK's typed errors, sent through the outbox's retrying
+ * fetch. Linear reports a rate limit as a GraphQL `RATELIMITED` error (HTTP 400, or 429); it is
+ * turned into a 429 here so the shared retry waits and tries again, and a rate limit that
+ * outlasts the retries surfaces as a LinearError with status 429, which the harness treats as
+ * transient (the turn is retried).
+ *
+ * With installs set up, an organization that installed the app is answered with its own token,
+ * renewed by its installation before it expires; one Linear still refuses (it expired during the
+ * turn) is renewed once and the call sent again.
  */
-export function linearApi(config: LinearConfig): LinearApi {
-  const key = `${config.apiUrl} ${config.authorization}`;
+export function linearApi(config: LinearConfig, organizationId?: string): LinearApi {
+  const perOrganization = config.install !== undefined && organizationId !== undefined;
+  const key = perOrganization ? `${config.apiUrl} org:${organizationId}` : `${config.apiUrl} ${config.authorization}`;
   let api = clients.get(key);
   if (api) return api;
   const send = retryingFetch(undefined, rateLimitAsStatus);
+  const credential = perOrganization ? (stale?: string) => organizationAuthorization(config, organizationId, stale) : async () => config.authorization;
   const request: LinearRequest = async <Response, Variables extends Record<string, unknown>>(query: string, variables?: Variables) => {
-    const response = await send(config.apiUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: config.authorization, "user-agent": "switchboard" },
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await response.text();
+    const post = (authorization: string | undefined) =>
+      send(config.apiUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}), "user-agent": "switchboard" },
+        body: JSON.stringify({ query, variables }),
+      });
+    let authorization = await credential();
+    let response = await post(authorization);
+    let text = await response.text();
+    if (perOrganization && authorization && refusedCredential(response, text)) {
+      authorization = await credential(authorization);
+      response = await post(authorization);
+      text = await response.text();
+    }
     let result: { data?: unknown; errors?: unknown[] } | string;
     try {
       result = JSON.parse(text) as { data?: unknown; errors?: unknown[] };
@@ -50,9 +67,29 @@ export function linearApi(config: LinearConfig): LinearApi {
   return api;
 }
 
+/** Linear refuses an expired or revoked token with an authentication error (HTTP 400 or 401). */
+function refusedCredential(response: Response, text: string): boolean {
+  return response.status === 401 || (response.status === 400 && text.includes('"AUTHENTICATION_ERROR"'));
+}
+
+/**
+ * `Bearer <the organization's token>`, or the secret's credential for an organization without an
+ * installation. `stale` is a header Linear just refused: its token is renewed.
+ */
+async function organizationAuthorization(config: LinearConfig, organizationId: string, stale?: string): Promise<string> {
+  const install = config.install!;
+  const token = await installationToken(install.store, organizationId, {
+    refresh: refreshEndpoint(install),
+    ...(stale ? { stale: stale.replace(/^Bearer /, "") } : {}),
+  });
+  if (token) return `Bearer ${token}`;
+  if (config.authorization) return config.authorization;
+  throw new InstallationUnavailable(`Linear organization ${organizationId} has not installed the app (install it through /oauth/linear/install)`);
+}
+
 const botIds = new Map<string, Promise<string>>();
 
-/** LINEAR_BOT_USER_ID, or the credential's own user (`viewer`), looked up once per isolate. */
+/** LINEAR_BOT_USER_ID, or the secret credential's own user (`viewer`), looked up once per isolate. */
 export function resolveBotUserId(config: LinearConfig): Promise<string> {
   if (config.botUserId) return Promise.resolve(config.botUserId);
   const key = `${config.apiUrl} ${config.authorization}`;
@@ -66,15 +103,31 @@ export function resolveBotUserId(config: LinearConfig): Promise<string> {
   return id;
 }
 
-/** The bot user id when it is known without I/O (configured, or already looked up). */
-export function knownBotUserId(config: LinearConfig): string | undefined {
-  return config.botUserId ?? resolvedIds.get(`${config.apiUrl} ${config.authorization}`);
+/**
+ * The bot user id when it is known without I/O: configured, the organization's app user (from its
+ * installation), or the secret credential's user once looked up.
+ */
+export function knownBotUserId(config: LinearConfig, organizationId?: string): string | undefined {
+  return config.botUserId ?? (organizationId ? resolvedIds.get(`org:${organizationId}`) : undefined) ?? resolvedIds.get(`${config.apiUrl} ${config.authorization}`);
 }
 
 const resolvedIds = new Map<string, string>();
 
-/** Resolves and remembers the bot id so the synchronous normalizer can use it. */
-export async function ensureBotUserId(config: LinearConfig): Promise<string> {
+/**
+ * Resolves and remembers the bot id so the synchronous normalizer can use it: an installed
+ * organization's app user (each organization has its own), else the secret credential's user.
+ */
+export async function ensureBotUserId(config: LinearConfig, organizationId?: string): Promise<string | undefined> {
+  if (config.botUserId) return config.botUserId;
+  if (config.install && organizationId) {
+    const summary = await config.install.store.summary(organizationId);
+    const appUser = summary?.status === "active" ? summary.details.botUserId : undefined;
+    if (typeof appUser === "string") {
+      resolvedIds.set(`org:${organizationId}`, appUser);
+      return appUser;
+    }
+  }
+  if (!config.authorization) return undefined;
   const id = await resolveBotUserId(config);
   resolvedIds.set(`${config.apiUrl} ${config.authorization}`, id);
   return id;

@@ -1,6 +1,8 @@
 import { defineChannel } from "../../src/channel.ts";
 import { ensureBotUserId } from "./client.ts";
+import { installationsHealth } from "../../src/installations/health.ts";
 import { LinearConfig } from "./config.ts";
+import { linearInstallRoutes } from "./install.ts";
 import { interpretLinear } from "./normalize.ts";
 import { linearOutbound } from "./outbound.ts";
 import { LinearTarget } from "./target.ts";
@@ -16,9 +18,10 @@ export const linear = defineChannel({
       contentTypes: ["application/json"],
       async verify(request, config) {
         const verdict = await verifyLinearSignature(request, config.webhookSecret);
-        // Normalizing needs the bot's user id; without LINEAR_BOT_USER_ID it is looked up once
-        // (`viewer`) here, after the signature holds, so no unsigned request can cause API calls.
-        if (verdict.ok) await ensureBotUserId(config);
+        // Normalizing needs the bot's user id: the organization's app user when it installed the
+        // app, else (without LINEAR_BOT_USER_ID) the secret credential's `viewer`, looked up once.
+        // Here, after the signature holds, so no unsigned request can cause a lookup.
+        if (verdict.ok) await ensureBotUserId(config, organizationOf(request.text));
         return verdict;
       },
       interpret: interpretLinear,
@@ -26,4 +29,21 @@ export const linear = defineChannel({
   ],
   target: LinearTarget,
   outbound: linearOutbound,
+  installations: {
+    store: (config) => config.install?.store,
+    of: (target) => target.organizationId,
+    answersUnknown: (config) => config.authorization !== undefined,
+    routes: linearInstallRoutes,
+  },
+  health: installationsHealth,
 });
+
+/** The delivery's organization id, when its signed body names one (the normalizer checks it properly). */
+function organizationOf(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { organizationId?: unknown }).organizationId;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -102,11 +102,23 @@ export function interpretLinear(request: InboundRequest, config: LinearConfig): 
   if (config.organizationAllowlist.length > 0 && !config.organizationAllowlist.includes(organizationId)) {
     return { type: "ignore", reason: `organization ${organizationId} is not in LINEAR_ORGANIZATION_ALLOWLIST` };
   }
-  const botId = knownBotUserId(config);
+  const botId = knownBotUserId(config, organizationId);
   const delivery = request.headers.get("linear-delivery");
   const context: Context = { config, botId, delivery };
 
+  const interpretation = interpret(type, action, payload, context, organizationId);
+  // The organization travels with the reply target: it picks the installation's token.
+  if (interpretation.type === "event") interpretation.event.replyTo = { ...interpretation.event.replyTo, organizationId };
+  return interpretation;
+}
+
+function interpret(type: string, action: string, payload: unknown, context: Context, organizationId: string): Interpretation {
   switch (type) {
+    case "OAuthApp":
+      // The workspace revoked the app (Settings → Applications): its installation goes.
+      return action === "revoked"
+        ? { type: "installation", change: { id: organizationId, status: "removed", reason: "the workspace revoked the app (OAuthApp revoked)" } }
+        : { type: "ignore", reason: `OAuthApp "${action}" webhooks change nothing` };
     case "Issue":
       return issueEvent(payload, context);
     case "Comment":

@@ -35,7 +35,7 @@ type ActivityContent =
 export const KEEPALIVE_MS = 10 * 60_000;
 
 export function linearOutbound(target: LinearTarget, config: LinearConfig): Outbound {
-  const api = () => linearApi(config);
+  const api = () => linearApi(config, target.organizationId);
   const session = target.agentSessionId;
   let lastActivity = 0;
   let keepalive: ReturnType<typeof setInterval> | undefined;

@@ -52,7 +52,7 @@ export const linearTools = {
     description: "List the names of every label of this issue's Linear team.",
     inputSchema: z.object({}),
     async execute(_input, { target, config, signal }) {
-      return (await teamLabels(linearApi(config), target.issueId, signal)).map((label) => label.name);
+      return (await teamLabels(linearApi(config, target.organizationId), target.issueId, signal)).map((label) => label.name);
     },
   }),
 
@@ -61,7 +61,7 @@ export const linearTools = {
     description: "Add existing team labels (by name) to this issue. Labels are never created.",
     inputSchema: z.object({ labels: z.array(z.string().min(1)).min(1).max(10) }),
     async execute({ labels }, { target, config, signal, progress }) {
-      const api = linearApi(config);
+      const api = linearApi(config, target.organizationId);
       const available = await teamLabels(api, target.issueId, signal);
       const chosen = labels.map((name) => ({ name, label: available.find((l) => l.name.toLowerCase() === name.toLowerCase()) }));
       const unknown = chosen.filter((c) => !c.label).map((c) => c.name);
@@ -82,7 +82,7 @@ export const linearTools = {
     inputSchema: z.object({ priority: z.enum(["urgent", "high", "medium", "low", "none"]) }),
     async execute({ priority }, { target, config, progress }) {
       const value = PRIORITIES[priority];
-      await linearApi(config).sdk.updateIssue(target.issueId, { priority: value });
+      await linearApi(config, target.organizationId).sdk.updateIssue(target.issueId, { priority: value });
       await progress({ action: "Set priority", parameter: PRIORITY_NAMES[value] });
       return { priority: PRIORITY_NAMES[value] };
     },
@@ -93,7 +93,7 @@ export const linearTools = {
     description: "Move the issue to the team's triage or backlog workflow state.",
     inputSchema: z.object({ state: z.enum(["triage", "backlog"]) }),
     async execute({ state }, { target, config, signal, progress }) {
-      const api = linearApi(config);
+      const api = linearApi(config, target.organizationId);
       const states = (await new Team_StatesQuery(api.request, await teamOf(api, target.issueId, signal), { first: 100 }).fetch()).nodes;
       const match = states.filter((s) => s.type === state).sort((a, b) => a.position - b.position)[0];
       if (!match) throw new Error(`this team has no ${state} state; its states are ${states.map((s) => `${s.name} (${s.type})`).join(", ")}`);
@@ -108,7 +108,7 @@ export const linearTools = {
     description: "Set the issue's estimate in points, on the team's estimate scale (only if the team uses estimates).",
     inputSchema: z.object({ estimate: z.number().int().min(0).max(64) }),
     async execute({ estimate }, { target, config, signal, progress }) {
-      const api = linearApi(config);
+      const api = linearApi(config, target.organizationId);
       const team = await api.sdk.team(await teamOf(api, target.issueId, signal));
       const scale = ESTIMATE_SCALES[team.issueEstimationType];
       if (!scale) throw new Error("this team does not use estimates");
@@ -125,7 +125,7 @@ export const linearTools = {
     description: "Link this issue to another one (by identifier such as ENG-42, or id) as related, or mark it a duplicate of it.",
     inputSchema: z.object({ issue: z.string().min(1), type: z.enum(["related", "duplicate"]) }),
     async execute({ issue, type }, { target, config, progress }) {
-      const api = linearApi(config);
+      const api = linearApi(config, target.organizationId);
       const other = await api.sdk.issue(issue);
       if (other.id === target.issueId) throw new Error("an issue cannot be linked to itself");
       const relations = (await new Issue_RelationsQuery(api.request, target.issueId, { first: 250 }).fetch()).nodes;

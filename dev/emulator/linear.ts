@@ -5,6 +5,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Core, PlatformModule } from "./core.ts";
+import { createLinearOAuth, type LinearOAuthOptions } from "./linear-oauth.ts";
 import { LinearGraphQLError, errorBody, linearJson, linearRecorder, operationName } from "./linear-http.ts";
 import {
   activityShape,
@@ -48,6 +49,8 @@ export interface LinearOptions {
   /** True when the credentials belong to an OAuth app user (agent sessions). */
   app?: boolean;
   organizationId: string;
+  /** The OAuth app's client id and secret: the consent page and the token endpoint (linear-oauth.ts). */
+  oauth?: LinearOAuthOptions;
 }
 
 type Variables = Record<string, unknown>;
@@ -80,11 +83,23 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
   const store = createLinearStore(() => core.now(), viewer, { id: options.organizationId, name: "Switchboard Dev", urlKey: "switchboard-dev" });
   const apiKeys = new Set(options.apiKeys);
   const accessTokens = new Set(options.accessTokens ?? []);
+  const oauth = createLinearOAuth(core, options.oauth, options.organizationId);
+  /**
+   * The organization the running operation's credentials act in: set just before a resolver runs,
+   * which is synchronous, so no other request interleaves. Installs may name other organizations
+   * (issues and teams are shared between them here).
+   */
+  let organizationId = options.organizationId;
 
   /** Linear's rule: a personal key goes raw in `Authorization`; an OAuth token as `Bearer`. */
   const authenticate = (header: string | undefined): LinearUser | null => {
     if (!header) return null;
-    if (header.startsWith("Bearer ")) return accessTokens.has(header.slice(7)) ? viewer : null;
+    organizationId = options.organizationId;
+    if (header.startsWith("Bearer ")) {
+      const installed = oauth.organizationOf(header.slice(7));
+      if (installed) organizationId = installed;
+      return accessTokens.has(header.slice(7)) || installed ? viewer : null;
+    }
     return apiKeys.has(header) ? viewer : null;
   };
 
@@ -102,6 +117,7 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
 
   const resolvers: Record<string, Resolver> = {
     viewer: (_v, me) => ({ viewer: userShape(me, urlKey, true) }),
+    organization: () => ({ organization: { __typename: "Organization", id: organizationId, name: organizationId === options.organizationId ? store.organization.name : `Workspace ${organizationId.slice(0, 8)}`, urlKey } }),
     user: (v, me) => ({ user: userShape(store.user(str(v.id, "id")), urlKey, v.id === me.id) }),
     issue: (v) => ({ issue: issueShape(issueOf(v.id), store) }),
     issue_comments: (v) => ({ issue: { comments: connection(store.commentsOf(issueOf(v.id).id).map((c) => commentShape(c, store))) } }),
@@ -242,7 +258,10 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
   return {
     platform: "linear",
     mount(parent) {
+      parent.route("/linear", oauth.pages);
+      parent.route("/linear", oauth.api);
       parent.route("/linear", api);
+      parent.route("/_emulator/linear/oauth", oauth.control);
       parent.route("/_emulator/linear", controlRoutes(store));
     },
     snapshot: () => store.snapshot(),
