@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listVariable } from "../../src/config.ts";
+import { installationStore, InstallationsEnv, type InstallationStore } from "../../src/installations/store.ts";
 import { toPkcs8Pem } from "./private-key.ts";
 
 export type GitHubAuth =
@@ -13,6 +14,8 @@ export interface GitHubConfig {
   readonly apiUrl: string;
   /** Owners ("acme") or repositories ("acme/api") the bot answers in; empty means all. */
   readonly allowlist: readonly string[];
+  /** A GitHub App's installations (created, removed by its webhooks); token mode has none. */
+  readonly install?: { readonly store: InstallationStore };
 }
 
 export const GitHubConfig: z.ZodType<GitHubConfig> = z
@@ -33,6 +36,8 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
       .optional(),
     GITHUB_API_URL: z.url().default("https://api.github.com"),
     GITHUB_ALLOWLIST: listVariable,
+    INSTALLATIONS: InstallationsEnv.INSTALLATIONS,
+    INSTALLATION_INDEX: InstallationsEnv.INSTALLATION_INDEX,
   })
   .superRefine((env, ctx) => {
     if (env.GITHUB_TOKEN || (env.GITHUB_APP_ID && env.GITHUB_PRIVATE_KEY)) return;
@@ -51,4 +56,5 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
       : { type: "app" as const, appId: env.GITHUB_APP_ID!, privateKey: env.GITHUB_PRIVATE_KEY! },
     apiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     allowlist: env.GITHUB_ALLOWLIST.map((entry) => entry.toLowerCase()),
+    ...(!env.GITHUB_TOKEN && installationStore("github", env) ? { install: { store: installationStore("github", env)! } } : {}),
   }));

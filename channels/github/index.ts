@@ -1,5 +1,7 @@
 import { defineChannel } from "../../src/channel.ts";
+import { installationsHealth } from "../../src/installations/health.ts";
 import { GitHubConfig } from "./config.ts";
+import { githubInstallRoutes } from "./install.ts";
 import { interpretGitHub } from "./normalize.ts";
 import { githubOutbound } from "./outbound.ts";
 import { GitHubTarget } from "./target.ts";
@@ -19,4 +21,12 @@ export const github = defineChannel({
   ],
   target: GitHubTarget,
   outbound: githubOutbound,
+  installations: {
+    store: (config) => config.install?.store,
+    of: (target) => (target.installationId === undefined ? undefined : String(target.installationId)),
+    // An App mints a token for any installation; one it has no record of predates the records.
+    answersUnknown: () => true,
+    routes: githubInstallRoutes,
+  },
+  health: installationsHealth,
 });

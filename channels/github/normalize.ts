@@ -3,6 +3,7 @@ import type { InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody } from "../../src/payload.ts";
 import type { GitHubConfig } from "./config.ts";
+import { installationEvent } from "./install.ts";
 
 // Only the fields Switchboard reads; GitHub's full shapes are @octokit/webhooks-types.
 const User = z.object({ id: z.number().int().nonnegative(), login: z.string(), type: z.string().optional() });
@@ -63,6 +64,9 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
   const payload = body.value;
   if (name === "ping") return { type: "respond", status: 200, body: { ok: true, pong: true } };
 
+  if (name === "installation" || name === "installation_repositories") {
+    return installationEvent(name, (payload as { action?: string }).action, payload);
+  }
   const envelope = Envelope.safeParse(payload);
   if (!envelope.success) {
     const handled = ["issues", "pull_request", "issue_comment", "pull_request_review_comment"].includes(name);
