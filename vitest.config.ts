@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import {
+  TEST_ADMIN_TOKEN,
   TEST_BOT_NAME,
   TEST_DISCORD,
   TEST_DISCORD_BOT_TOKEN,
@@ -93,4 +94,5 @@ const testBindings = {
   SLACK_CLIENT_SECRET: TEST_SLACK_OAUTH.clientSecret,
   LINEAR_CLIENT_ID: TEST_LINEAR_OAUTH.clientId,
   LINEAR_CLIENT_SECRET: TEST_LINEAR_OAUTH.clientSecret,
+  ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 };

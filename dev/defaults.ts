@@ -11,11 +11,14 @@ import { DEV_SLACK } from "./emulator/slack.ts";
 export const DEV_WORKER_PORT = 8787;
 export const DEV_BOT_NAME = "switchboard";
 export const DEV_GITHUB_WEBHOOK_SECRET = "switchboard-dev-github-webhook-secret";
+/** Turns the operator endpoints on in dev, so `switchboard inspect --dev` and the playground's Gateway start work. */
+export const DEV_ADMIN_TOKEN = "switchboard-dev-admin-token-not-a-secret";
 
 export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATOR_PORT}`): Record<string, string> {
   return {
     BOT_NAME: DEV_BOT_NAME,
     AGENT_INSPECTOR: "true",
+    ADMIN_TOKEN: DEV_ADMIN_TOKEN,
     GITHUB_WEBHOOK_SECRET: DEV_GITHUB_WEBHOOK_SECRET,
     GITHUB_TOKEN: DEV_GITHUB_TOKEN,
     GITHUB_API_URL: `${emulatorUrl}/github`,

@@ -8,4 +8,6 @@ declare module "*.md" {
 interface Env {
   /** Dev only: "true" lets the playground watch conversations over WebSocket. */
   readonly AGENT_INSPECTOR?: string;
+  /** Turns the operator endpoints on (src/operator.ts): their bearer token. */
+  readonly ADMIN_TOKEN?: string;
 }

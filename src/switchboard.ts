@@ -3,6 +3,7 @@ import type { AgentDefinition } from "./agent.ts";
 import type { AcceptOutcome, Channel } from "./channel.ts";
 import type { NormalizedEvent } from "./event.ts";
 import { createIngress } from "./ingress/app.ts";
+import { createOperatorApi } from "./operator.ts";
 import { createRouter, type Route } from "./routing.ts";
 import { ConversationRuntime, type RuntimeRegistry } from "./runtime/conversation.ts";
 
@@ -52,8 +53,11 @@ export function createSwitchboard({ channels, agents, routes }: SwitchboardOptio
     return agent.fetch(c.req.raw);
   });
 
+  // Inspect and re-run conversations, start Discord's Gateway: off unless ADMIN_TOKEN is set.
+  app.route("/", createOperatorApi(channels));
+
   return {
-    /** The Worker's fetch handler: webhooks, /health, and the live view when enabled. */
+    /** The Worker's fetch handler: webhooks, /health, and the live view and the operator endpoints when enabled. */
     app,
     /** The conversation Durable Object's base class, bound to these agents and channels. */
     Conversation,

@@ -154,9 +154,9 @@ describe("Discord Gateway held by a Durable Object", () => {
     expect(health.channels.discord.gateway).toMatchObject({ state: "failed", error: expect.stringMatching(/4004/) });
   });
 
-  it("the start/stop endpoints refuse a wrong bearer", async () => {
-    expect((await gatewayAdmin("start", "not-the-token")).status).toBe(401);
-    const bare = await exports.default.fetch(new Request("https://switchboard.test/discord/gateway/stop", { method: "POST" }));
+  it("the start/stop endpoints refuse a wrong ADMIN_TOKEN and a request without one", async () => {
+    expect((await gatewayAdmin("start", "not-the-admin-token-but-just-as-long-00")).status).toBe(401);
+    const bare = await exports.default.fetch(new Request("https://switchboard.test/operator/discord/gateway/stop", { method: "POST" }));
     expect(bare.status).toBe(401);
     expect((await gatewayStatus()).state).toBe("connected");
   });

@@ -23,3 +23,5 @@ export const TEST_LINEAR_OAUTH = { clientId: "test-linear-client-id", clientSecr
 export const TEST_LINEAR_WEBHOOK_SECRET = "lin_wh_test_switchboard_secret";
 export const TEST_LINEAR_API_KEY = "lin_api_testswitchboardkey000000000000000000";
 export const TEST_LINEAR = { botUserId: "6f0c1b2a-0000-4000-8000-00000000b07a", organizationId: "2b7e4c1d-0000-4000-8000-0000000000a1" } as const;
+/** The operator endpoints' bearer (src/operator.ts). */
+export const TEST_ADMIN_TOKEN = "test-admin-token-switchboard-0123456789";

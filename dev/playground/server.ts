@@ -16,7 +16,6 @@ import { parseGitDiff } from "./diff.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
 import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
-import { gatewayAdminToken } from "../../channels/discord/admin.ts";
 import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,11 +128,11 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     if (kind === "mention") {
       // @-mentions arrive over the Gateway, which the Worker's Durable Object holds open.
       if (!gatewayStarted) {
-        const headers = { authorization: `Bearer ${await gatewayAdminToken(options.vars.DISCORD_BOT_TOKEN ?? "")}` };
-        await fetch(`${options.workerUrl}/discord/gateway/start`, { method: "POST", headers });
+        const headers = { authorization: `Bearer ${options.vars.ADMIN_TOKEN ?? ""}` };
+        await fetch(`${options.workerUrl}/operator/discord/gateway/start`, { method: "POST", headers });
         // A message sent before READY would reach no session: wait for the connection.
         for (let tries = 0; tries < 100; tries++) {
-          const status = (await (await fetch(`${options.workerUrl}/discord/gateway/status`, { headers })).json()) as { connected?: boolean };
+          const status = (await (await fetch(`${options.workerUrl}/operator/discord/gateway/status`, { headers })).json()) as { connected?: boolean };
           if (status.connected) break;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }

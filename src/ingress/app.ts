@@ -46,7 +46,6 @@ export function createIngress({ channels, dispatch, now = Date.now }: IngressOpt
     }
     const install = channel.installations?.routes;
     if (install) app.mount(`/oauth/${channel.name}`, install.fetch);
-    if (channel.operations) app.mount(channel.operations.path, channel.operations.fetch);
   }
 
   async function handle(c: Context<AppEnv>, channel: Channel<unknown>, route: WebhookRoute<unknown>) {

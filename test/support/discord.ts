@@ -1,7 +1,6 @@
 import { exports } from "cloudflare:workers";
 import type { RecordedCall } from "../../dev/emulator/core.ts";
-import { gatewayAdminToken } from "../../channels/discord/admin.ts";
-import { TEST_DISCORD, TEST_DISCORD_BOT_TOKEN, TEST_DISCORD_KEY_SEED } from "../env.ts";
+import { TEST_ADMIN_TOKEN, TEST_DISCORD, TEST_DISCORD_KEY_SEED } from "../env.ts";
 import { emulatorUrl, recordedCalls } from "./emulator.ts";
 import { importSeed, signInteraction, snowflake, triageCommand } from "../../dev/discord-events.ts";
 
@@ -81,11 +80,11 @@ export async function userMessage(input: {
 }
 
 /** The operator's Gateway endpoints on the Worker. */
-export async function gatewayAdmin(action: "start" | "stop" | "status", token = TEST_DISCORD_BOT_TOKEN): Promise<Response> {
+export async function gatewayAdmin(action: "start" | "stop" | "status", token = TEST_ADMIN_TOKEN): Promise<Response> {
   return exports.default.fetch(
-    new Request(`https://switchboard.test/discord/gateway/${action}`, {
+    new Request(`https://switchboard.test/operator/discord/gateway/${action}`, {
       method: action === "status" ? "GET" : "POST",
-      headers: { authorization: `Bearer ${await gatewayAdminToken(token)}` },
+      headers: { authorization: `Bearer ${token}` },
     }),
   );
 }
