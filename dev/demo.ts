@@ -1,6 +1,7 @@
 // Sends a realistic GitHub event to a running Switchboard and prints the bot's answer as the
 // emulator recorded it. Used by `npm run dev` (once at start) and `npm run dev:send`.
 import { githubExample } from "./github-examples.ts";
+import { recordDelivery } from "./deliveries.ts";
 import { inRepository, signedDelivery } from "./github-events.ts";
 
 export const DEMO_ISSUE = {
@@ -35,6 +36,7 @@ export async function sendDemoIssue(workerUrl: string, emulatorUrl: string, secr
   Object.assign(payload.issue as object, { ...issue, labels: [] });
   const delivery = await signedDelivery("issues", payload, secret);
   const response = await fetch(`${workerUrl}/webhooks/github`, { method: "POST", headers: delivery.headers, body: delivery.body });
+  await recordDelivery(emulatorUrl, { platform: "github", path: "/webhooks/github", headers: delivery.headers, body: delivery.body, status: response.status });
   const result: DemoResult = { status: response.status, response: await response.json() };
   if (response.status !== 200) return result;
   const deadline = Date.now() + 30_000;

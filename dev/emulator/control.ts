@@ -1,10 +1,12 @@
-// Control API under /_emulator: call log (JSON and Server-Sent Events), fault rules, reset, state.
+// Control API under /_emulator: call log (JSON and Server-Sent Events), fault rules, reset, state,
+// and the deliveries sent to the Worker (for replay).
 // Dev only: no auth, meant for loopback.
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { githubExamples } from "../github-examples.ts";
 import { PLATFORMS, type Core, type FaultRule, type Platform, type PlatformModule } from "./core.ts";
+import { createDeliveryLog } from "./deliveries.ts";
 
 const platformSchema = z.enum(["github", "slack", "linear", "discord"]);
 
@@ -50,6 +52,9 @@ export function createControlApi(core: Core, platforms: readonly PlatformModule[
     PLATFORMS.find((p) => p === value);
 
   control.get("/health", (c) => c.json({ ok: true, platforms: platforms.map((p) => p.platform) }));
+
+  const deliveries = createDeliveryLog(() => core.now());
+  control.route("/deliveries", deliveries.routes);
 
   control.get("/calls", (c) => {
     const since = Number.parseInt(c.req.query("since") ?? "", 10);
@@ -110,6 +115,7 @@ export function createControlApi(core: Core, platforms: readonly PlatformModule[
 
   control.post("/reset", (c) => {
     core.reset();
+    deliveries.reset();
     for (const p of platforms) p.reset();
     return c.json({ ok: true });
   });

@@ -2,7 +2,13 @@
 // `DISCORD_API_URL=<emulator>/discord/api/v10` mirrors `https://discord.com/api/v10` and the real
 // @discordjs/rest client talks to it unchanged. The fake Gateway is `ws://<emulator>/discord/gateway`.
 import { Hono, type Context } from "hono";
-import type { APIMessage, APIUser, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
+import {
+  ApplicationFlags,
+  type APIMessage,
+  type APIUser,
+  type GatewayMessageCreateDispatchData,
+  type RESTGetCurrentApplicationResult,
+} from "discord-api-types/v10";
 import { z } from "zod";
 import { recorderMiddleware, type Core, type PlatformModule, readJsonBody } from "./core.ts";
 import {
@@ -28,6 +34,10 @@ export interface DiscordOptions {
   botUserId?: string;
   botName?: string;
   heartbeatIntervalMs?: number;
+  /** The application's hex Ed25519 public key (`verify_key`); default DEV_DISCORD's. */
+  publicKey?: string;
+  /** The Interactions Endpoint URL set in the Developer Portal; default none. */
+  interactionsEndpointUrl?: string;
 }
 
 export const DISCORD_API_PREFIX = "/discord/api/v10";
@@ -100,6 +110,26 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
   // ---- Identity and Gateway discovery ------------------------------------------------------
 
   api.get("/users/@me", (c) => djson(c, botUser));
+  // The bot token's own application, as the Developer Portal shows it.
+  api.get("/applications/@me", (c) => {
+    const application: RESTGetCurrentApplicationResult = {
+      id: options.applicationId,
+      name: botUser.username,
+      icon: null,
+      description: "",
+      bot_public: true,
+      bot_require_code_grant: false,
+      bot: botUser,
+      summary: "",
+      verify_key: options.publicKey ?? DEV_DISCORD.publicKey,
+      team: null,
+      // A bot without the privileged Message Content intent, as channels/discord/README.md sets it up.
+      flags: ApplicationFlags.GatewayMessageContentLimited,
+      flags_new: String(ApplicationFlags.GatewayMessageContentLimited),
+      interactions_endpoint_url: options.interactionsEndpointUrl ?? null,
+    };
+    return djson(c, application);
+  });
   api.get("/gateway/bot", (c) => {
     const origin = new URL(c.req.url).origin.replace(/^http/, "ws");
     return djson(c, {

@@ -12,6 +12,7 @@ export type ReactionRollup = Schemas["reaction-rollup"];
 export type SimpleUser = Schemas["simple-user"];
 export type Integration = NonNullable<Schemas["integration"]>;
 export type InstallationToken = Schemas["installation-token"];
+export type Installation = Schemas["installation"];
 export type DiffEntry = Schemas["diff-entry"];
 export type AuthorAssociation = Schemas["author-association"];
 
@@ -92,6 +93,11 @@ export function fakeSha(...parts: string[]): string {
   return createHash("sha1").update(parts.join("\0")).digest("hex");
 }
 
+/** What channels/github/README.md tells an App to ask for, and the dev app was granted. */
+const APP_PERMISSIONS = { issues: "write", pull_requests: "write", metadata: "read", contents: "read" } as const;
+/** The events channels/github/README.md tells an App to subscribe to. */
+const APP_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_review_comment"];
+
 export function integrationShape(app: { id: number; slug: string; name: string }, owner: SimpleUser): Integration {
   return {
     id: app.id,
@@ -105,8 +111,32 @@ export function integrationShape(app: { id: number; slug: string; name: string }
     html_url: `${WEB}/apps/${app.slug}`,
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
-    permissions: { issues: "write", pull_requests: "write", metadata: "read", contents: "read" },
-    events: ["issues", "issue_comment", "pull_request"],
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+  };
+}
+
+/** The app installed on its owner's account, on all repositories, with the permissions it asks for. */
+export function installationShape(id: number, app: { id: number; slug: string; clientId: string }, owner: SimpleUser): Installation {
+  return {
+    id,
+    account: owner,
+    repository_selection: "all",
+    access_tokens_url: `https://api.github.com/app/installations/${id}/access_tokens`,
+    repositories_url: "https://api.github.com/installation/repositories",
+    html_url: `${WEB}/organizations/${owner.login}/settings/installations/${id}`,
+    app_id: app.id,
+    client_id: app.clientId,
+    target_id: Number(owner.id),
+    target_type: owner.type,
+    permissions: { ...APP_PERMISSIONS },
+    events: [...APP_EVENTS],
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    single_file_name: null,
+    app_slug: app.slug,
+    suspended_by: null,
+    suspended_at: null,
   };
 }
 

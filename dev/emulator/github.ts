@@ -17,8 +17,10 @@ import {
   validationFailed,
 } from "./github-http.ts";
 import { createGitHubStore, type Author, type IssueRef } from "./github-state.ts";
+import { DEV_GITHUB_INSTALLATION_ID } from "./defaults.ts";
 import {
   REACTION_CONTENTS,
+  installationShape,
   integrationShape,
   userIdFor,
   userShape,
@@ -31,6 +33,8 @@ export interface GitHubOptions {
   tokens: string[];
   /** Login of the user those tokens belong to. Default "switchboard-bot". */
   botLogin?: string;
+  /** Scopes of those (classic) tokens, as GitHub reports them in `x-oauth-scopes`. Default: repo. */
+  tokenScopes?: readonly string[];
   /** A GitHub App whose JWTs (RS256, verified against `publicKeyPem`) may mint installation tokens. */
   app?: GitHubAppConfig & { owner?: string };
 }
@@ -89,13 +93,12 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   const limiter = createRateLimiter(core);
   const botLogin = options.botLogin ?? "switchboard-bot";
   const botUser = userShape(botLogin, userIdFor(botLogin));
+  const appOwner = options.app ? userShape(options.app.owner ?? "switchboard-dev", userIdFor(options.app.owner ?? "switchboard-dev"), "Organization") : undefined;
   const app = options.app
     ? {
         config: options.app,
-        integration: integrationShape(
-          { id: options.app.id, slug: options.app.slug, name: options.app.name ?? options.app.slug },
-          userShape(options.app.owner ?? "switchboard-dev", userIdFor(options.app.owner ?? "switchboard-dev"), "Organization"),
-        ),
+        owner: appOwner!,
+        integration: integrationShape({ id: options.app.id, slug: options.app.slug, name: options.app.name ?? options.app.slug }, appOwner!),
         botUser: userShape(`${options.app.slug}[bot]`, 100_000_000 + options.app.id, "Bot"),
       }
     : undefined;
@@ -129,6 +132,8 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     if (!isAppRoute && result.identity.kind === "app") {
       throw new GitHubError(403, "Resource not accessible by integration");
     }
+    // GitHub reports a classic token's scopes on every answer; apps and their tokens have permissions instead.
+    if (result.identity.kind === "user") c.header("x-oauth-scopes", (options.tokenScopes ?? ["repo"]).join(", "));
     c.set("identity", result.identity);
     await next();
   });
@@ -161,6 +166,12 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   gh.get("/app", (c) => {
     if (!app) throw notFound();
     return ghJson(c, { ...app.integration, installations_count: 1 });
+  });
+
+  gh.get("/app/installations", (c) => {
+    if (!app) throw notFound();
+    // One installation, on the app owner's account: what a bot installed on its own organization sees.
+    return ghJson(c, paginate(c, [installationShape(DEV_GITHUB_INSTALLATION_ID, { ...app.config, clientId: app.integration.client_id ?? "" }, app.owner)]));
   });
 
   gh.post("/app/installations/:installation_id{[0-9]+}/access_tokens", async (c) => {

@@ -39,6 +39,22 @@ export const DEV_SLACK_PEOPLE = {
   U0VISITOR1: { name: "visitor" },
 } as const;
 
+/**
+ * The bot scopes Slack granted the dev app: those channels/slack/manifest.yaml asks for. Slack
+ * reports a token's scopes in every Web API answer's `x-oauth-scopes` header.
+ */
+export const DEV_SLACK_SCOPES = [
+  "app_mentions:read",
+  "assistant:write",
+  "channels:history",
+  "groups:history",
+  "im:history",
+  "mpim:history",
+  "chat:write",
+  "commands",
+  "reactions:write",
+] as const;
+
 export interface SlackOptions {
   /** Bot tokens the emulator accepts (`Authorization: Bearer xoxb-…` or a `token` argument). */
   tokens: string[];
@@ -54,6 +70,8 @@ export interface SlackOptions {
   users?: Readonly<Record<string, { readonly name?: string; readonly is_admin?: boolean; readonly is_owner?: boolean }>>;
   /** User groups (S…) and their members, for usergroups.users.list. */
   usergroups?: Readonly<Record<string, readonly string[]>>;
+  /** Scopes the tokens were granted (`x-oauth-scopes`). Default: DEV_SLACK_SCOPES. */
+  scopes?: readonly string[];
 }
 
 interface StoredMessage {
@@ -289,6 +307,7 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
     const workspace = installs.caller(token);
     if (!workspace) throw new SlackError("invalid_auth");
     caller = workspace;
+    c.header("x-oauth-scopes", (options.scopes ?? DEV_SLACK_SCOPES).join(","));
     const method = methods[c.req.param("method") ?? ""];
     if (!method) return slackJson(c, { ok: false, error: "unknown_method", req_method: c.req.param("method") }, 404);
     return slackJson(c, { ok: true, ...method(params) });

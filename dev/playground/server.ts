@@ -17,6 +17,7 @@ import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
 import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
 import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
+import { recordDelivery } from "../deliveries.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => readFileSync(join(here, name), "utf8");
@@ -66,6 +67,13 @@ const SlackAction = z.object({
 export function createPlayground(options: PlaygroundOptions): Hono {
   const app = new Hono();
   const page = () => asset("index.html");
+
+  /** Posts a signed delivery to the Worker, and keeps a copy in the emulator for `switchboard replay`. */
+  async function deliver(platform: string, path: string, headers: Record<string, string>, body: string): Promise<Response> {
+    const response = await fetch(`${options.workerUrl}${path}`, { method: "POST", headers, body });
+    await recordDelivery(options.emulatorUrl, { platform, path, headers, body, status: response.status });
+    return response;
+  }
   app.get("/", (c) => c.html(page()));
   app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/playground/app.js", (c) => c.body(asset("app.js"), 200, { "content-type": "text/javascript; charset=utf-8" }));
@@ -81,7 +89,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
     const { event, payload, number } = await githubEvent(parsed.data, options.emulatorUrl);
     const delivery = await signedDelivery(event, payload, options.vars.GITHUB_WEBHOOK_SECRET ?? "");
-    const response = await fetch(`${options.workerUrl}/webhooks/github`, { method: "POST", headers: delivery.headers, body: delivery.body });
+    const response = await deliver("github", "/webhooks/github", delivery.headers, delivery.body);
     return c.json({ number, status: response.status, response: await response.json() });
   });
 
@@ -110,11 +118,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       ...(threadTs ? { thread_ts: threadTs } : {}),
     };
     const body = JSON.stringify(eventCallback({ ...DEV_SLACK, botUserId }, event));
-    const response = await fetch(`${options.workerUrl}/webhooks/slack/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(await signSlack(body, options.vars.SLACK_SIGNING_SECRET ?? "")) },
-      body,
-    });
+    const response = await deliver("slack", "/webhooks/slack/events", { "content-type": "application/json", ...(await signSlack(body, options.vars.SLACK_SIGNING_SECRET ?? "")) }, body);
     return c.json({ ts: message.ts, status: response.status, response: await response.json().catch(() => null) });
   });
 
@@ -151,11 +155,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     const { payload, id, token } = triageCommand({ applicationId, guildId, channelId, text });
     await post(options.emulatorUrl, "/_emulator/discord/interactions", { id, token, application_id: applicationId, channel_id: channelId, guild_id: guildId });
     const body = JSON.stringify(payload);
-    const response = await fetch(`${options.workerUrl}/webhooks/discord/interactions`, {
-      method: "POST",
-      headers: await signInteraction(body, await importSeed(DEV_DISCORD.keySeed)),
-      body,
-    });
+    const response = await deliver("discord", "/webhooks/discord/interactions", await signInteraction(body, await importSeed(DEV_DISCORD.keySeed)), body);
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     return c.json({ status: response.status, response: { ...answer, conversationKey: `discord:${guildId}:${channelId}` } });
   });
@@ -178,11 +178,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       payload = events.sessionCreatedWebhook(issue, session.id);
     }
     const body = JSON.stringify(payload);
-    const response = await fetch(`${options.workerUrl}/webhooks/linear`, {
-      method: "POST",
-      headers: await signLinear(body, options.vars.LINEAR_WEBHOOK_SECRET ?? ""),
-      body,
-    });
+    const response = await deliver("linear", "/webhooks/linear", await signLinear(body, options.vars.LINEAR_WEBHOOK_SECRET ?? ""), body);
     return c.json({ issueId: issue.id, status: response.status, response: await response.json().catch(() => null) });
   });
 
