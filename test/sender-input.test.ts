@@ -183,9 +183,10 @@ describe("what a sender puts in a signed request is answered 2xx or 4xx, never 5
     const discord = await fetchWith(new Request("https://switchboard.test/webhooks/discord/interactions", { method: "POST", headers: await signedHeaders({ platform: "discord" }, encoder.encode(ping)), body: ping }));
     expect(await answer(discord)).toEqual({ status: 200, body: { type: 1 } });
 
-    const notLinear = JSON.stringify({ type: "OAuthApp", action: "revoked", organizationId: "org-1", webhookTimestamp: Date.now() });
+    // A kind of webhook the bot does not read (OAuthApp `revoked` now removes an installation).
+    const notLinear = JSON.stringify({ type: "IssueLabel", action: "create", organizationId: "org-1", webhookTimestamp: Date.now() });
     const linear = await fetchWith(new Request("https://switchboard.test/webhooks/linear", { method: "POST", headers: await signedHeaders({ platform: "linear", delivery: crypto.randomUUID() }, encoder.encode(notLinear)), body: notLinear }));
-    expect(await answer(linear)).toEqual({ status: 202, body: { status: "ignored", reason: 'Linear "OAuthApp" webhooks are not handled' } });
+    expect(await answer(linear)).toEqual({ status: 202, body: { status: "ignored", reason: 'Linear "IssueLabel" webhooks are not handled' } });
   });
 
   it("a channel whose config schema throws is disabled and named; the other channels are still configured", () => {
