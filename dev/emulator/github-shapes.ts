@@ -94,7 +94,7 @@ export function fakeSha(...parts: string[]): string {
 }
 
 /** What channels/github/README.md tells an App to ask for, and the dev app was granted. */
-const APP_PERMISSIONS = { issues: "write", pull_requests: "write", metadata: "read", contents: "read" } as const;
+const APP_PERMISSIONS = { issues: "write", pull_requests: "read", metadata: "read" } as const;
 /** The events channels/github/README.md tells an App to subscribe to. */
 const APP_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_review_comment"];
 
