@@ -10,6 +10,8 @@ export const EventKind = z.enum([
   "issue_opened",
   "issue_reopened",
   "issue_assigned",
+  /** An issue was closed, completed or canceled (a ticket's own conversation reports it back). */
+  "issue_closed",
   "pr_opened",
   "pr_ready_for_review",
   "comment",

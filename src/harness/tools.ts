@@ -1,6 +1,6 @@
 import type { JSONValue, LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import { z } from "zod";
-import type { EffectContext } from "../channel.ts";
+import type { EffectContext, PostedMessage } from "../channel.ts";
 import type { NormalizedEvent } from "../event.ts";
 
 /** A step worth showing while a turn runs ("Added labels: bug"), where the platform has room for it. */
@@ -20,6 +20,38 @@ export interface ToolContext extends EffectContext {
   progress(step: ProgressStep): Promise<void>;
   /** Set for a channel's own tools: the conversation's reply target and the channel's config. */
   readonly channel: { readonly name: string; readonly target: unknown; readonly config: unknown };
+  /**
+   * Another enabled channel's config, for a tool that acts on a platform other than the
+   * conversation's own (filing a GitHub issue from a Slack thread); undefined when it is not enabled.
+   * This and the two below are given inside a conversation; a tool called elsewhere (a unit
+   * test, a one-off turn) may not have them.
+   */
+  channelConfig?(name: string): unknown;
+  /** The agent's own settings, parsed by its `settings` schema; throws naming the variables at fault. */
+  settings?(): unknown;
+  /** Conversations that follow this one, and this conversation following others. */
+  readonly followers?: Followers;
+}
+
+/** A conversation that asked to hear what happens in another one: where to answer, in its channel's terms. */
+export interface Follower {
+  readonly conversationKey: string;
+  readonly channel: string;
+  /** Its reply target, which its channel's own schema checks before use. */
+  readonly replyTo: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Links between conversations that know no platform: a chat thread follows the ticket filed from
+ * it, and the ticket's conversation answers in the thread when something happens to the ticket.
+ */
+export interface Followers {
+  /** Makes this conversation a follower of `conversationKey` (recorded there, durably). Safe to repeat. */
+  follow(conversationKey: string): Promise<void>;
+  /** The conversations following this one. */
+  list(): readonly Follower[];
+  /** Posts in a follower through its own channel, exactly once per `effect.idempotencyKey`. */
+  tell(follower: Follower, markdown: string, effect: EffectContext): Promise<PostedMessage>;
 }
 
 /**
