@@ -135,7 +135,8 @@ export interface Channel<Config = unknown, Target = unknown> {
   outbound(target: Target, config: Config): Outbound;
   /**
    * Operator endpoints the channel needs besides its webhooks (e.g. starting Discord's Gateway),
-   * mounted at `path` (which is stripped from the request). They authenticate callers themselves.
+   * mounted at `/operator<path>` behind ADMIN_TOKEN (src/operator.ts); `path` is stripped from the
+   * request they get.
    */
   readonly operations?: {
     readonly path: string;
