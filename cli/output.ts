@@ -7,14 +7,17 @@ import ora from "ora";
  */
 export async function withProgress<T>(label: string, run: () => Promise<T>, describe: (result: T) => { ok: boolean; text: string }): Promise<T> {
   const spinner = ora({ text: label, stream: process.stderr }).start();
+  // ora's coloured symbols would put escape codes in a log file; plain ones there.
+  const colour = process.stderr.isTTY && !process.env.NO_COLOR;
+  const end = (ok: boolean, text: string) =>
+    colour ? (ok ? spinner.succeed(text) : spinner.fail(text)) : spinner.stopAndPersist({ symbol: ok ? "✔" : "✖", text });
   try {
     const result = await run();
     const { ok, text } = describe(result);
-    if (ok) spinner.succeed(`${label}: ${text}`);
-    else spinner.fail(`${label}: ${text}`);
+    end(ok, `${label}: ${text}`);
     return result;
   } catch (error) {
-    spinner.fail(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+    end(false, `${label}: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   }
 }

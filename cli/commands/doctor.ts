@@ -61,6 +61,10 @@ async function localFindings(options: DoctorOptions, root: string): Promise<Find
     );
     findings.push({ check: `${channel.name} identity`, ok: result.problems.length === 0, detail: result.detail, problems: result.problems });
   }
+  if (channels.every((channel) => !env[channel.enabledBy])) {
+    const variables = channels.map((channel) => channel.enabledBy).join(", ");
+    findings.push({ check: "channels", ok: false, detail: "none enabled", problems: [`no channel is enabled: set one of ${variables} (npm run dev's own configuration: --dev)`] });
+  }
   return findings;
 }
 

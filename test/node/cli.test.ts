@@ -144,6 +144,13 @@ describe("switchboard doctor", () => {
     expect(run.output).not.toContain("a public key that is not hex");
   });
 
+  it("a configuration that enables no channel is a problem: the Worker would answer nothing", async () => {
+    const run = await switchboard(["doctor", "--env-file", envFile({ BOT_NAME: "switchboard" })]);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("no channel is enabled: set one of GITHUB_WEBHOOK_SECRET, SLACK_SIGNING_SECRET, DISCORD_PUBLIC_KEY, LINEAR_WEBHOOK_SECRET");
+    expect(run.stdout).toMatch(/slack settings\s+ok\s+disabled \(SLACK_SIGNING_SECRET not set\)/);
+  });
+
   it("a GitHub App: signs a JWT, checks the App's slug, events and its installation's permissions", async () => {
     const app = { ...vars, BOT_NAME: DEV_GITHUB_APP_SLUG, GITHUB_TOKEN: "", GITHUB_APP_ID: String(DEV_GITHUB_APP_ID), GITHUB_PRIVATE_KEY: appKey.privateKey.replace(/\n/g, "\\n") };
     delete (app as Record<string, string>).GITHUB_TOKEN;
