@@ -56,3 +56,69 @@ export function triageCommand(input: { applicationId: string; guildId: string; c
   };
   return { payload, id, token };
 }
+
+/** Someone pressing a button: who they are in the server, and the bot's message that carries the button. */
+export interface ButtonPress {
+  readonly applicationId: string;
+  readonly guildId: string;
+  readonly channelId: string;
+  /** The bot's message with the button, as Discord includes it in the interaction. */
+  readonly message: { readonly id: string; readonly content: string; readonly author: { readonly id: string; readonly username: string }; readonly components?: unknown[] };
+  readonly customId: string;
+  readonly member: {
+    readonly user: { readonly id: string; readonly username: string; readonly global_name?: string | null };
+    readonly roles?: readonly string[];
+    /** The member's permissions in the channel, as Discord computes them (a decimal bitfield). */
+    readonly permissions: string;
+  };
+}
+
+/** A MESSAGE_COMPONENT interaction (type 3) as Discord delivers a button press in a server. */
+export function buttonPress(press: ButtonPress) {
+  const id = snowflake();
+  const token = `aW50ZXJhY3Rpb246${id}${crypto.randomUUID().replace(/-/g, "")}`;
+  const payload = {
+    app_permissions: "2248473465835073",
+    application_id: press.applicationId,
+    channel: { id: press.channelId, type: 0, guild_id: press.guildId, name: "general" },
+    channel_id: press.channelId,
+    guild_id: press.guildId,
+    context: 0,
+    data: { component_type: 2, custom_id: press.customId, id: 2 },
+    entitlements: [],
+    id,
+    locale: "en-US",
+    member: {
+      user: { discriminator: "0", avatar: null, global_name: null, ...press.member.user },
+      roles: [...(press.member.roles ?? [])],
+      nick: null,
+      permissions: press.member.permissions,
+      joined_at: "2026-01-04T20:21:10.139000+00:00",
+      deaf: false,
+      mute: false,
+      flags: 0,
+    },
+    message: {
+      id: press.message.id,
+      channel_id: press.channelId,
+      type: 0,
+      content: press.message.content,
+      author: { discriminator: "0", avatar: null, global_name: null, bot: true, ...press.message.author },
+      components: press.message.components ?? [],
+      attachments: [],
+      embeds: [],
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      mention_everyone: false,
+      tts: false,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      flags: 0,
+    },
+    token,
+    type: 3,
+    version: 1,
+  };
+  return { payload, id, token };
+}

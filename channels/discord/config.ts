@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listVariable } from "../../src/config.ts";
+import { ELEVATED_PERMISSION_NAMES, type ElevatedPermission } from "./permissions.ts";
 
 export interface DiscordConfig {
   /** Hex Ed25519 public key from the Developer Portal (General Information). */
@@ -18,6 +19,10 @@ export interface DiscordConfig {
   readonly gatewayUrl: string;
   /** How often the Gateway object's alarm checks the connection. */
   readonly superviseMs: number;
+  /** Roles whose members may approve the bot's tool calls, besides holders of `approverPermission`. */
+  readonly approverRoleIds: readonly string[];
+  /** The permission that lets someone approve (administrators always may). */
+  readonly approverPermission: ElevatedPermission;
 }
 
 const snowflake = z.string().regex(/^\d{15,21}$/, "must be a Discord snowflake id (digits)");
@@ -36,6 +41,8 @@ export const DiscordConfig: z.ZodType<DiscordConfig> = z
       .regex(/^wss?:\/\/[^\s]+$/, "must be a ws:// or wss:// URL")
       .default("wss://gateway.discord.gg"),
     DISCORD_GATEWAY_SUPERVISE_MS: z.coerce.number().int().min(200).max(300_000).default(30_000),
+    DISCORD_APPROVER_ROLES: listVariable.pipe(z.array(snowflake)),
+    DISCORD_APPROVER_PERMISSION: z.enum(ELEVATED_PERMISSION_NAMES).default("MANAGE_GUILD"),
   })
   .transform((env) => {
     const url = env.DISCORD_API_URL.replace(/\/+$/, "");
@@ -51,6 +58,8 @@ export const DiscordConfig: z.ZodType<DiscordConfig> = z
       apiVersion: versioned ? versioned[2]! : "10",
       gatewayUrl: env.DISCORD_GATEWAY_URL.replace(/\/+$/, ""),
       superviseMs: env.DISCORD_GATEWAY_SUPERVISE_MS,
+      approverRoleIds: env.DISCORD_APPROVER_ROLES,
+      approverPermission: env.DISCORD_APPROVER_PERMISSION,
     };
   });
 

@@ -2,8 +2,10 @@ import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
+import { approvalOf } from "./approval.ts";
 import { COMMAND_NAMES } from "./commands.ts";
 import { guildAllowed, type DiscordConfig } from "./config.ts";
+import { elevatedPermissions, permissionRole } from "./permissions.ts";
 import { INTERACTION_TOKEN_MS, snowflakeTime } from "./snowflake.ts";
 
 // Interaction and message types by Discord's numbers (discord-api-types has them as enums).
@@ -64,9 +66,20 @@ const Interaction = z.object({
   guild_id: PlatformId.optional(),
   channel_id: PlatformId.optional(),
   channel: z.object({ id: PlatformId }).optional(),
-  member: z.object({ user: User }).optional(),
+  /**
+   * In a server: the member, their role ids and their permissions in this channel (a decimal
+   * bitfield, overwrites included); approvals read both.
+   */
+  member: z
+    .object({
+      user: User,
+      roles: z.array(PlatformId).max(250).optional(),
+      permissions: z.string().regex(/^\d{1,40}$/, "must be a permission bitfield (decimal digits)").optional(),
+    })
+    .optional(),
   user: User.optional(),
 });
+type Member = NonNullable<z.infer<typeof Interaction>["member"]>;
 
 /** An application command's data: `/triage <text>` (chat input) or "Triage this message" (message command). */
 const CommandInteraction = Interaction.extend({
@@ -131,7 +144,7 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
     channel: "discord" as const,
     dedupeId: interaction.id,
     conversationKey: conversationKey(interaction.guild_id, channelId),
-    actor: actor(user, config),
+    actor: actor(user, config, interaction.member),
     addressedToBot: true,
     occurredAt: new Date(created).toISOString(),
   };
@@ -145,13 +158,15 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
     const component = ComponentInteraction.safeParse(body.value);
     if (!component.success) return malformed(component.error);
     const { data, message, token } = component.data;
+    const approval = approvalOf(data.custom_id);
     const event: NormalizedEventInput = {
       ...base,
       kind: "action",
       text: `[pressed "${data.custom_id}" on the bot's message] ${componentLabel(message, data.custom_id)}`.trim(),
       replyTo: { channelId, messageId: message.id, interaction: replyVia(token) },
+      ...(approval ? { approval } : {}),
     };
-    return { type: "event", event, ack: componentAck };
+    return { type: "event", event, ack: approval ? approvalAck : componentAck };
   }
 
   const command = CommandInteraction.safeParse(body.value);
@@ -178,6 +193,14 @@ function componentAck(): Acknowledgement {
   return { status: 200, body: { type: 6 } };
 }
 
+/** A press on a request that is already decided says so to the person who pressed, and only to them. */
+function approvalAck(outcome: AcceptOutcome): Acknowledgement {
+  if (outcome.status === "ignored") {
+    return { status: 200, body: { type: 4, data: { content: `Nothing to do: ${outcome.reason}.`, flags: EPHEMERAL, allowed_mentions: { parse: [] } } } };
+  }
+  return componentAck();
+}
+
 function readCommand(data: CommandData): { text: string } | { unknown: string } {
   if (data.type === CHAT_INPUT && data.name === COMMAND_NAMES.slash) {
     const option = data.options?.find((candidate) => candidate.name === "text");
@@ -200,13 +223,24 @@ function componentLabel(message: Message, customId: string): string {
   return "";
 }
 
-function actor(user: User, config: DiscordConfig): NormalizedEventInput["actor"] {
+function actor(user: User, config: DiscordConfig, member?: Member): NormalizedEventInput["actor"] {
   return {
     id: user.id,
     name: user.global_name ?? user.username,
     isBot: user.bot === true,
     isSelf: user.id === config.botUserId,
+    ...(member ? { roles: memberRoles(member) } : {}),
   };
+}
+
+/**
+ * What a server member may do here, for approvals: `permission:NAME` for each elevated permission
+ * they hold in the channel (permissions.ts), then their role ids. The permissions come first so
+ * the cap of 250 entries never drops one.
+ */
+function memberRoles(member: Member): string[] {
+  const permissions = member.permissions === undefined ? [] : elevatedPermissions(member.permissions).map(permissionRole);
+  return [...permissions, ...(member.roles ?? [])].slice(0, 250);
 }
 
 export type GatewayRoute =

@@ -6,6 +6,7 @@ import { toHex } from "../../src/crypto.ts";
 import type { DiscordTarget } from "./target.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { log } from "../../src/log.ts";
+import { mayApprove, refuse, requestMessage, resolve } from "./approval.ts";
 import { discordRest } from "./client.ts";
 import type { DiscordConfig } from "./config.ts";
 
@@ -60,6 +61,24 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
       return first!;
     },
 
+    async requestApproval(request, effect) {
+      // A channel message, not an interaction follow-up: its nonce makes a re-run return the
+      // request already posted, and the bot's own token can edit it after the interaction token
+      // has expired (approvals wait far longer than 15 minutes).
+      const body: RESTPostAPIChannelMessageJSONBody = {
+        ...requestMessage(request),
+        nonce: await nonceFor(effect.idempotencyKey),
+        enforce_nonce: true,
+        allowed_mentions: NO_PINGS,
+        ...(target.messageId ? { message_reference: { message_id: target.messageId, fail_if_not_exists: false } } : {}),
+      };
+      const message = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+      return { id: message.id };
+    },
+
+    resolveApproval: (posted, request, outcome) => resolve(rest, target, posted, request, outcome),
+    mayApprove: async (event) => mayApprove(config, event),
+    refuseApprover: (_event, reason) => refuse(rest, target, reason),
 
     async working(on: boolean): Promise<void> {
       // A deferred interaction already shows "thinking…"; a channel shows typing for 10 s.

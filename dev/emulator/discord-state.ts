@@ -1,6 +1,6 @@
 // In-memory Discord: channel messages (with nonce dedupe), interactions and their webhook
 // messages, application commands. Shapes are typed with discord-api-types.
-import type { APIApplicationCommand, APIMessage, APIUser, RESTPutAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
+import type { APIApplicationCommand, APIMessage, APIMessageTopLevelComponent, APIUser, RESTPutAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 /** How long Discord remembers a nonce for `enforce_nonce` ("a few minutes"). */
@@ -18,11 +18,31 @@ export interface StoredInteraction {
   followups: string[];
 }
 
+/** A follow-up only the person who interacted sees (flags 64): never in the channel's messages. */
+export interface EphemeralMessage {
+  interactionId: string;
+  channelId: string;
+  message: APIMessage;
+}
+
+interface NewMessage {
+  channelId: string;
+  guildId?: string;
+  author: APIUser;
+  content: string;
+  nonce?: string | number;
+  reference?: APIMessage;
+  webhookId?: string;
+  applicationId?: string;
+  extra?: Partial<APIMessage>;
+}
+
 export function createDiscordStore(botUser: APIUser) {
   let counter = 0;
   let messages = new Map<string, APIMessage[]>();
   let nonces = new Map<string, { id: string; at: number }>();
   let interactions = new Map<string, StoredInteraction>();
+  let ephemerals: EphemeralMessage[] = [];
   let commands = new Map<string, APIApplicationCommand[]>();
 
   const snowflake = (at = Date.now()): string =>
@@ -48,19 +68,16 @@ export function createDiscordStore(botUser: APIUser) {
       const seen = nonces.get(`${channelId}:${authorId}:${nonce}`);
       return seen && now - seen.at < NONCE_WINDOW_MS ? this.find(channelId, seen.id) : undefined;
     },
-    add(input: {
-      channelId: string;
-      guildId?: string;
-      author: APIUser;
-      content: string;
-      nonce?: string | number;
-      reference?: APIMessage;
-      webhookId?: string;
-      applicationId?: string;
-      extra?: Partial<APIMessage>;
-    }): APIMessage {
+    add(input: NewMessage): APIMessage {
+      const message = this.build(input);
+      channel(input.channelId).push(message);
+      if (input.nonce !== undefined) nonces.set(`${input.channelId}:${input.author.id}:${input.nonce}`, { id: message.id, at: Date.parse(message.timestamp) });
+      return message;
+    },
+    /** A message as Discord would shape it, without putting it in its channel (ephemeral ones). */
+    build(input: NewMessage): APIMessage {
       const now = Date.now();
-      const message: APIMessage = {
+      return {
         id: snowflake(now),
         channel_id: input.channelId,
         author: input.author,
@@ -87,14 +104,17 @@ export function createDiscordStore(botUser: APIUser) {
           : {}),
         ...input.extra,
       };
-      channel(input.channelId).push(message);
-      if (input.nonce !== undefined) nonces.set(`${input.channelId}:${input.author.id}:${input.nonce}`, { id: message.id, at: now });
-      return message;
     },
-    edit(message: APIMessage, content: string): APIMessage {
-      message.content = content;
+    /** Discord's edit semantics: a field left out stays as it is; `components: []` removes them. */
+    edit(message: APIMessage, change: { content?: string; components?: APIMessageTopLevelComponent[] }): APIMessage {
+      if (change.content !== undefined) message.content = change.content;
+      if (change.components !== undefined) message.components = change.components;
       message.edited_timestamp = new Date().toISOString().replace("Z", "000+00:00");
       return message;
+    },
+    addEphemeral(entry: EphemeralMessage): APIMessage {
+      ephemerals.push(entry);
+      return entry.message;
     },
     registerInteraction(input: Omit<StoredInteraction, "original" | "followups">): StoredInteraction {
       const stored: StoredInteraction = { ...input, original: null, followups: [] };
@@ -130,6 +150,7 @@ export function createDiscordStore(botUser: APIUser) {
       return {
         channels: Object.fromEntries(messages),
         interactions: [...interactions.values()].map(({ token: _token, ...rest }) => ({ ...rest, token: "***" })),
+        ephemerals,
         commands: Object.fromEntries(commands),
       };
     },
@@ -137,6 +158,7 @@ export function createDiscordStore(botUser: APIUser) {
       messages = new Map();
       nonces = new Map();
       interactions = new Map();
+      ephemerals = [];
       commands = new Map();
     },
   };

@@ -5,6 +5,7 @@ import { Hono, type Context } from "hono";
 import {
   ApplicationFlags,
   type APIMessage,
+  type APIMessageTopLevelComponent,
   type APIUser,
   type GatewayMessageCreateDispatchData,
   type RESTGetCurrentApplicationResult,
@@ -41,6 +42,11 @@ export interface DiscordOptions {
 }
 
 export const DISCORD_API_PREFIX = "/discord/api/v10";
+/**
+ * MessageFlags.Ephemeral. A number here: discord-api-types' enums are not always there at run time
+ * when the emulator is loaded through vite (the test setup), only its types are.
+ */
+const EPHEMERAL = 64;
 
 /**
  * Dev-only Discord identity for `npm run dev`; protects nothing. `keySeed` is the 32-byte Ed25519
@@ -61,6 +67,8 @@ const MessageBody = z.object({
   allowed_mentions: z.object({ parse: z.array(z.string()).optional() }).passthrough().optional(),
   message_reference: z.object({ message_id: z.string(), fail_if_not_exists: z.boolean().optional() }).passthrough().optional(),
   embeds: z.array(z.unknown()).optional(),
+  components: z.array(z.unknown()).optional(),
+  flags: z.number().int().nonnegative().optional(),
 });
 
 const readJson = (c: Context) => readJsonBody(c, () => new DiscordError(400, "400: Bad Request", 50109));
@@ -70,9 +78,50 @@ function messageBody(raw: unknown) {
   if (!parsed.success) throw invalidFormBody(String(parsed.error.issues[0]?.path[0] ?? "body"), "BASE_TYPE_INVALID", "Invalid value.");
   const body = parsed.data;
   if ((body.content ?? "").length > 2000) throw invalidFormBody("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
-  if (!body.content && !body.embeds?.length) throw new DiscordError(400, "Cannot send an empty message", 50006);
+  if (!body.content && !body.embeds?.length && !body.components?.length) throw new DiscordError(400, "Cannot send an empty message", 50006);
   if (typeof body.nonce === "string" && body.nonce.length > 25) throw invalidFormBody("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
-  return body;
+  return { ...body, components: body.components === undefined ? undefined : messageComponents(body.components) };
+}
+
+/** An edit: every field optional; `components: []` takes the buttons away. */
+function editBody(raw: unknown) {
+  const parsed = MessageBody.pick({ content: true, components: true, allowed_mentions: true }).safeParse(raw);
+  if (!parsed.success) throw invalidFormBody(String(parsed.error.issues[0]?.path[0] ?? "body"), "BASE_TYPE_INVALID", "Invalid value.");
+  if ((parsed.data.content ?? "").length > 2000) throw invalidFormBody("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
+  return { ...parsed.data, components: parsed.data.components === undefined ? undefined : messageComponents(parsed.data.components) };
+}
+
+/**
+ * Action rows of buttons, checked the way Discord refuses them (Invalid Form Body naming the
+ * field): at most 5 rows of 1–5 buttons, a custom_id of 1–100 characters, a label of at most 80.
+ */
+function messageComponents(rows: unknown[]): APIMessageTopLevelComponent[] {
+  const Button = z.object({
+    type: z.literal(2),
+    style: z.number().int().min(1).max(4),
+    custom_id: z.string(),
+    label: z.string().optional(),
+    disabled: z.boolean().optional(),
+  });
+  const Row = z.object({ type: z.literal(1), components: z.array(z.unknown()) });
+  if (rows.length > 5) throw invalidFormBody("components", "BASE_TYPE_BAD_LENGTH", "Must be between 0 and 5 in length.");
+  return rows.map((raw, r) => {
+    const row = Row.safeParse(raw);
+    if (!row.success) throw invalidFormBody(`components.${r}.type`, "COMPONENT_TYPE_INVALID", "Value must be one of {1}.");
+    if (row.data.components.length < 1 || row.data.components.length > 5) {
+      throw invalidFormBody(`components.${r}.components`, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.");
+    }
+    const buttons = row.data.components.map((rawButton, b) => {
+      const button = Button.safeParse(rawButton);
+      if (!button.success) throw invalidFormBody(`components.${r}.components.${b}.${String(button.error.issues[0]?.path[0] ?? "type")}`, "BASE_TYPE_INVALID", "Invalid value.");
+      if (button.data.custom_id.length < 1 || button.data.custom_id.length > 100) {
+        throw invalidFormBody(`components.${r}.components.${b}.custom_id`, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
+      }
+      if ((button.data.label ?? "").length > 80) throw invalidFormBody(`components.${r}.components.${b}.label`, "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.");
+      return button.data;
+    });
+    return { type: 1, components: buttons } as APIMessageTopLevelComponent;
+  });
 }
 
 export function createDiscordPlatform(core: Core, options: DiscordOptions): PlatformModule & { gateway: FakeGateway } {
@@ -157,9 +206,26 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
       }
     }
     const where = guildOf.get(channelId);
-    const message = store.add({ channelId, guildId: where?.guildId, author: botUser, content: body.content ?? "", nonce: body.nonce, reference });
+    const message = store.add({
+      channelId,
+      guildId: where?.guildId,
+      author: botUser,
+      content: body.content ?? "",
+      nonce: body.nonce,
+      reference,
+      ...(body.components ? { extra: { components: body.components } } : {}),
+    });
     announce(message, where?.guildId, where?.channelType);
     return djson(c, message);
+  });
+
+  // The bot edits its own message (the approval request, once decided); anyone else's is refused.
+  api.patch("/channels/:channel/messages/:id", async (c) => {
+    const message = store.find(c.req.param("channel"), c.req.param("id"));
+    if (!message) throw unknownMessage();
+    if (message.author.id !== botUser.id) throw new DiscordError(403, "Cannot edit a message authored by another user", 50005);
+    const body = editBody(await readJson(c));
+    return djson(c, store.edit(message, { ...(body.content !== undefined ? { content: body.content } : {}), ...(body.components ? { components: body.components } : {}) }));
   });
 
   api.get("/channels/:channel/messages", (c) => {
@@ -183,16 +249,17 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     if (Date.now() - stored.createdAt > INTERACTION_TOKEN_MS) throw invalidWebhookToken();
     return stored;
   };
-  const webhookMessage = (stored: StoredInteraction, content: string) =>
-    store.add({
-      channelId: stored.channelId,
-      guildId: stored.guildId,
-      author: botUser,
-      content,
-      webhookId: stored.applicationId,
-      applicationId: stored.applicationId,
-      extra: { interaction_metadata: { id: stored.id, type: 2, user: botUser, authorizing_integration_owners: {} } } as Partial<APIMessage>,
-    });
+  const webhookFields = (stored: StoredInteraction, content: string) => ({
+    channelId: stored.channelId,
+    guildId: stored.guildId,
+    author: botUser,
+    content,
+    webhookId: stored.applicationId,
+    applicationId: stored.applicationId,
+    extra: { interaction_metadata: { id: stored.id, type: 2, user: botUser, authorizing_integration_owners: {} } } as Partial<APIMessage>,
+  });
+  const webhookMessage = (stored: StoredInteraction, content: string) => store.add(webhookFields(stored, content));
+  const webhookShape = (stored: StoredInteraction, content: string) => store.build(webhookFields(stored, content));
 
   api.post("/interactions/:id/:token/callback", async (c) => {
     const stored = store.interaction(c.req.param("token"));
@@ -213,12 +280,17 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     const body = messageBody(await readJson(c));
     // Registered interactions count as answered with a deferred response (type 5).
     stored.original ??= webhookMessage(stored, "");
-    return djson(c, store.edit(stored.original, body.content ?? ""));
+    return djson(c, store.edit(stored.original, { content: body.content ?? "", ...(body.components ? { components: body.components } : {}) }));
   });
 
   api.post("/webhooks/:app/:token", async (c) => {
     const stored = interactionFor(c);
     const body = messageBody(await readJson(c));
+    // Ephemeral: shown to the person who interacted only, so it never joins the channel's messages.
+    if (body.flags !== undefined && (body.flags & EPHEMERAL) !== 0) {
+      const message: APIMessage = { ...webhookShape(stored, body.content ?? ""), flags: EPHEMERAL };
+      return djson(c, store.addEphemeral({ interactionId: stored.id, channelId: stored.channelId, message }));
+    }
     const message = webhookMessage(stored, body.content ?? "");
     stored.followups.push(message.id);
     return djson(c, message);
@@ -228,7 +300,8 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     const stored = interactionFor(c);
     const message = store.find(stored.channelId, c.req.param("id"));
     if (!message) throw unknownMessage();
-    return djson(c, store.edit(message, messageBody(await readJson(c)).content ?? ""));
+    const body = messageBody(await readJson(c));
+    return djson(c, store.edit(message, { content: body.content ?? "", ...(body.components ? { components: body.components } : {}) }));
   });
 
   // ---- Application commands ------------------------------------------------------------------

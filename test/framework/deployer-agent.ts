@@ -34,5 +34,7 @@ export const deployer = defineAgent({
     return { text: outcome?.ok ? `Deployed ${String((outcome.value as { deployed: string }).deployed)}.` : `Not deployed: ${outcome && !outcome.ok ? outcome.error : "no answer"}` };
   }),
   tools: [deploy],
-  triggers: ["mention"],
+  // How each platform's tests ask: a Slack mention, Discord's /triage, a GitHub comment, a Linear
+  // session (a mention or a delegation) or comment.
+  triggers: ["mention", "command", "comment", "issue_assigned"],
 });
