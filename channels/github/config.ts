@@ -16,7 +16,13 @@ export interface GitHubConfig {
   readonly allowlist: readonly string[];
   /** A GitHub App's installations (created, removed by its webhooks); token mode has none. */
   readonly install?: { readonly store: InstallationStore };
+  /** The least repository role that may approve the bot's tool calls. */
+  readonly approverRole: ApproverRole;
 }
+
+/** Repository roles that may be trusted to approve, least first (read and triage never may). */
+export const APPROVER_ROLES = ["write", "maintain", "admin"] as const;
+export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
 export const GitHubConfig: z.ZodType<GitHubConfig> = z
   .object({
@@ -36,6 +42,7 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
       .optional(),
     GITHUB_API_URL: z.url().default("https://api.github.com"),
     GITHUB_ALLOWLIST: listVariable,
+    GITHUB_APPROVER_ROLE: z.enum(APPROVER_ROLES).default("write"),
     INSTALLATIONS: InstallationsEnv.INSTALLATIONS,
     INSTALLATION_INDEX: InstallationsEnv.INSTALLATION_INDEX,
   })
@@ -57,4 +64,5 @@ export const GitHubConfig: z.ZodType<GitHubConfig> = z
     apiUrl: env.GITHUB_API_URL.replace(/\/+$/, ""),
     allowlist: env.GITHUB_ALLOWLIST.map((entry) => entry.toLowerCase()),
     ...(!env.GITHUB_TOKEN && installationStore("github", env) ? { install: { store: installationStore("github", env)! } } : {}),
+    approverRole: env.GITHUB_APPROVER_ROLE,
   }));

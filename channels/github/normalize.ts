@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody } from "../../src/payload.ts";
+import { approvalCommand } from "./approval.ts";
 import type { GitHubConfig } from "./config.ts";
 import { installationEvent } from "./install.ts";
 
@@ -117,6 +118,8 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
       if (!parsed.success) return malformed(parsed.error);
       const { comment } = parsed.data;
       const thread = "pull_request" in parsed.data ? parsed.data.pull_request : parsed.data.issue;
+      // The bot asks for approval in the conversation's comments; a review comment is not an answer.
+      const approval = review ? undefined : approvalCommand(comment.body, config.botName);
       return emit(context, review ? "review_comment" : "comment", thread, {
         text: comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim(),
         addressedToBot: mentionPattern(config.botName).test(comment.body),
@@ -124,6 +127,7 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
         commentId: comment.id,
         url: comment.html_url,
         occurredAt: comment.created_at,
+        ...(approval ? { approval } : {}),
       });
     }
     default:
@@ -139,6 +143,8 @@ interface EmitOptions {
   url?: string;
   occurredAt?: string;
   changes?: NormalizedEventInput["changes"];
+  /** `/approve` or `/deny`: meant for the oldest request open in the conversation. */
+  approval?: NormalizedEventInput["approval"];
 }
 
 function emit(
@@ -175,6 +181,7 @@ function emit(
       ...(options.commentId ? { commentId: options.commentId } : {}),
     },
     ...(options.changes ? { changes: options.changes } : {}),
+    ...(options.approval ? { approval: options.approval } : {}),
   };
   return { type: "event", event };
 }

@@ -3,6 +3,7 @@ import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.t
 import type { GitHubTarget } from "./target.ts";
 import { postParts } from "../../src/post-parts.ts";
 import { splitMessage } from "../../src/format/split.ts";
+import { mayApprove, refuse, requestBody, resolve } from "./approval.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
 
@@ -29,6 +30,19 @@ export function githubOutbound(target: GitHubTarget, config: GitHubConfig): Outb
         },
       });
     },
+
+    async requestApproval(request, effect) {
+      if (effect.replay) {
+        const posted = (await findMarked(octokit(), where, effect.idempotencyKey)).get(effect.idempotencyKey);
+        if (posted) return posted;
+      }
+      const { data } = await octokit().rest.issues.createComment({ ...where, body: `${requestBody(request, config)}\n\n${marker(effect.idempotencyKey)}` });
+      return { id: String(data.id), url: data.html_url };
+    },
+
+    resolveApproval: (posted, request, outcome) => resolve(octokit(), target, posted, request, outcome),
+    mayApprove: (event) => mayApprove(octokit(), target, config, event),
+    refuseApprover: (event, reason) => refuse(octokit(), target, event, reason, marker),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   validationFailed,
 } from "./github-http.ts";
 import { createGitHubStore, type Author, type IssueRef } from "./github-state.ts";
+import { REPOSITORY_ROLES, collaboratorPermissionShape, createCollaborators, type RepositoryRole } from "./github-collaborators.ts";
 import { DEV_GITHUB_INSTALLATION_ID } from "./defaults.ts";
 import {
   REACTION_CONTENTS,
@@ -37,6 +38,8 @@ export interface GitHubOptions {
   tokenScopes?: readonly string[];
   /** A GitHub App whose JWTs (RS256, verified against `publicKeyPem`) may mint installation tokens. */
   app?: GitHubAppConfig & { owner?: string };
+  /** Roles people hold on every repository (logins → role); otherwise owners are admins and others read. */
+  collaborators?: Readonly<Record<string, RepositoryRole>>;
 }
 
 type Env = { Variables: { identity: Identity } };
@@ -91,6 +94,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   const store = createGitHubStore(core);
   const auth = createGitHubAuth(core, options.tokens, options.app);
   const limiter = createRateLimiter(core);
+  const collaborators = createCollaborators(options.collaborators);
   const botLogin = options.botLogin ?? "switchboard-bot";
   const botUser = userShape(botLogin, userIdFor(botLogin));
   const appOwner = options.app ? userShape(options.app.owner ?? "switchboard-dev", userIdFor(options.app.owner ?? "switchboard-dev"), "Organization") : undefined;
@@ -307,6 +311,14 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     return reactionResponse(c, store.react(ref.repo, ref.comment, content, authorFor(c.get("identity")).user));
   });
 
+  // ---- Collaborators -----------------------------------------------------------------------
+
+  gh.get("/repos/:owner/:repo/collaborators/:username/permission", (c) => {
+    const login = c.req.param("username");
+    const role = collaborators.roleOf(c.req.param("owner"), c.req.param("repo"), login);
+    return ghJson(c, collaboratorPermissionShape(role, userShape(login, userIdFor(login))));
+  });
+
   // ---- Pull requests -----------------------------------------------------------------------
 
   gh.get("/repos/:owner/:repo/pulls/:n{[0-9]+}/files", (c) => {
@@ -330,6 +342,16 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     if (!parsed.success) return c.json({ error: "invalid seed", issues: parsed.error.issues }, 400);
     const ref = store.seedIssue(apiRoot(c), parsed.data);
     return c.json(store.issueShape(apiRoot(c), ref), 201);
+  });
+
+  // Someone's role on a repository, as its admins set it (a collaborator, a team, the organization).
+  control.post("/collaborators", async (c) => {
+    const parsed = z
+      .object({ owner: z.string().min(1), repo: z.string().min(1), user: z.string().min(1), role: z.enum(REPOSITORY_ROLES) })
+      .safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: "invalid collaborator", issues: parsed.error.issues }, 400);
+    collaborators.grant(parsed.data.owner, parsed.data.repo, parsed.data.user, parsed.data.role);
+    return c.json({ ok: true }, 201);
   });
 
   // A person's comment, as it exists on GitHub before the webhook about it is sent.
@@ -357,6 +379,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     reset() {
       store.reset();
       limiter.reset();
+      collaborators.reset();
     },
   };
 }

@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createEmulator, type Emulator, type EmulatorOptions } from "./app.ts";
 import { DEV_DISCORD } from "./discord.ts";
+import { DEV_GITHUB_PEOPLE } from "./github-collaborators.ts";
 import { DEV_LINEAR } from "./linear.ts";
 import { DEV_SLACK, DEV_SLACK_PEOPLE } from "./slack.ts";
 import {
@@ -75,6 +76,7 @@ export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: str
     github: {
       tokens: [DEV_GITHUB_TOKEN],
       botLogin: DEV_GITHUB_BOT_LOGIN,
+      collaborators: DEV_GITHUB_PEOPLE,
       ...(app
         ? { app: { id: app.id ?? DEV_GITHUB_APP_ID, slug: app.slug ?? DEV_GITHUB_APP_SLUG, publicKeyPem: app.publicKeyPem } }
         : {}),
