@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../dev/workerd.ts";
-import { switchboard } from "../support/cli.ts";
+import { removeEnvFiles, switchboard } from "../support/cli.ts";
 
 /**
  * `switchboard add agent` and `add channel` write into the project, so they run in a copy of it
@@ -22,6 +22,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (copy) rmSync(copy, { recursive: true, force: true });
+  removeEnvFiles();
 });
 
 const inCopy = (args: string[]) => switchboard(args, { cwd: copy, main: join(copy, "cli/main.ts") });

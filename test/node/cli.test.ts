@@ -14,7 +14,7 @@ import { inRepository } from "../../dev/github-events.ts";
 import { createPlayground } from "../../dev/playground/server.ts";
 import { freePort, ROOT, startWorker, type RunningWorker } from "../../dev/workerd.ts";
 import { TEST_DISCORD_PUBLIC_KEY } from "../env.ts";
-import { envFile, switchboard } from "../support/cli.ts";
+import { envFile, removeEnvFiles, switchboard } from "../support/cli.ts";
 
 /** Every command the CLI has, as an operator types it. */
 const COMMANDS = ["add agent", "add channel", "doctor", "replay", "inspect", "rerun", "discord register", "discord gateway"];
@@ -47,6 +47,7 @@ afterAll(async () => {
   await worker?.exited;
   await emulator?.close();
   rmSync(persistTo, { recursive: true, force: true });
+  removeEnvFiles();
 });
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {

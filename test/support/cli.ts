@@ -1,7 +1,7 @@
 // Runs the `switchboard` CLI as an operator does: its own process, its own Node 22, stdout and
 // stderr read back. Every run is checked for the secret values it was given: none may be printed.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -17,6 +17,12 @@ export interface CliRun {
 
 const files = new Map<string, Record<string, string>>();
 const folder = mkdtempSync(join(tmpdir(), "switchboard-cli-"));
+
+/** Removes the files `envFile` wrote (they hold dev secrets): call it in the test file's afterAll. */
+export function removeEnvFiles(): void {
+  rmSync(folder, { recursive: true, force: true });
+  files.clear();
+}
 
 /** A dotenv file holding `vars`, for `--env-file`; the values are remembered to check outputs for them. */
 export function envFile(vars: Record<string, string>): string {
