@@ -63,6 +63,10 @@ interface IssueState {
   files: DiffEntry[] | undefined; // set for pull requests
   reactions: Reaction[];
   commentIds: number[];
+  state: "open" | "closed";
+  stateReason: "completed" | "not_planned" | "reopened" | null;
+  closedAt: string | null;
+  closedBy: SimpleUser | null;
 }
 
 interface CommentState {
@@ -139,6 +143,10 @@ export function createGitHubStore(core: Core) {
       files: undefined,
       reactions: [],
       commentIds: [],
+      state: "open",
+      stateReason: null,
+      closedAt: null,
+      closedBy: null,
     };
     r.issues.set(issue.number, issue);
     return issue;
@@ -209,7 +217,7 @@ export function createGitHubStore(core: Core) {
       title: i.title,
       user: i.user,
       labels: i.labels.flatMap((k) => r.labels.get(k) ?? []),
-      state: "open",
+      state: i.state,
       locked: false,
       assignee: null,
       assignees: [],
@@ -217,7 +225,8 @@ export function createGitHubStore(core: Core) {
       comments: i.commentIds.length,
       created_at: i.createdAt,
       updated_at: i.updatedAt,
-      closed_at: null,
+      closed_at: i.closedAt,
+      ...(i.closedBy ? { closed_by: i.closedBy } : {}),
       author_association: i.user.login.toLowerCase() === r.owner.toLowerCase() ? "OWNER" : "NONE",
       active_lock_reason: null,
       ...(i.files
@@ -236,8 +245,33 @@ export function createGitHubStore(core: Core) {
       reactions: rollup(`${url}/reactions`, i.reactions),
       timeline_url: `${url}/timeline`,
       performed_via_github_app: null,
-      state_reason: null,
+      state_reason: i.stateReason,
     };
+  }
+
+  /** An issue opened through the API, as `author`, numbered after every issue and pull request of the repository. */
+  function createIssue(api: string, owner: string, name: string, input: { title: string; body?: string | null; labels?: readonly string[] }, author: Author): IssueRef {
+    const r = repo(api, owner, name);
+    const i = newIssue(r, { number: Math.max(0, ...r.issues.keys()) + 1, title: input.title, ...(input.body ? { body: input.body } : {}) });
+    i.user = author.user;
+    addLabels(api, { repo: r, issue: i }, input.labels ?? []);
+    return { repo: r, issue: i };
+  }
+
+  /** Closes (`completed` or `not_planned`) or reopens an issue, as `by`. */
+  function setState(ref: IssueRef, state: "open" | "closed", by: SimpleUser, reason: "completed" | "not_planned" = "completed"): void {
+    const i = ref.issue;
+    if (i.state === state) return;
+    i.state = state;
+    i.stateReason = state === "closed" ? reason : "reopened";
+    i.closedAt = state === "closed" ? now() : null;
+    i.closedBy = state === "closed" ? by : null;
+    i.updatedAt = now();
+  }
+
+  /** Issues of every repository (or of one), for the search API. */
+  function allIssues(): IssueRef[] {
+    return [...repos.values()].flatMap((r) => [...r.issues.values()].map((issue) => ({ repo: r, issue })));
   }
 
   function commentShape(api: string, { repo: r, comment: c }: CommentRef): IssueComment {
@@ -324,6 +358,9 @@ export function createGitHubStore(core: Core) {
     repo,
     issue,
     seedIssue,
+    createIssue,
+    setState,
+    allIssues,
     addLabels,
     issueShape,
     commentShape,
