@@ -5,6 +5,7 @@ import {
   mapLabelToRepositoryLabel,
   type IssueLabel,
 } from "./classifier/index.ts";
+import { chatReport } from "./tickets/similarity.ts";
 import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type PromptEvent, type ToolOutcome } from "../../src/index.ts";
 
 /**
@@ -15,8 +16,25 @@ import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type Pro
 export const embeddedModel = defineEmbeddedModel("embedded-triage", decide);
 
 const ISSUE_KINDS = new Set(["issue_opened", "issue_reopened", "issue_assigned", "assigned"]);
+/** Channels whose conversations are tickets: chat threads follow them. */
+const TRACKER_CHANNELS = new Set(["github", "linear"]);
+/** Channels where people report problems in chat, to be filed as tickets. */
+const CHAT_CHANNELS = new Set(["slack", "discord"]);
 
-function decide({ event, results, history, need }: EmbeddedTurn): EmbeddedDecision {
+function decide(turn: EmbeddedTurn): EmbeddedDecision {
+  const { event, results, history, need } = turn;
+  // A ticket's own conversation: what happens to it is told to the chat threads following it,
+  // and the ticket itself hears nothing from the bot unless someone asks it something.
+  if (TRACKER_CHANNELS.has(event.channel) && (event.kind === "issue_closed" || (event.kind === "comment" && !event.addressedToBot))) {
+    if (need("report_back")) return { tool: "report_back", input: {} };
+    const followers = valueOf(results, "report_back", "followers");
+    if (event.kind === "issue_closed" || (typeof followers === "number" && followers > 0)) return { text: "" };
+  }
+  if (results.has("search_issues") || results.has("file_ticket") || results.has("add_to_ticket")) return fileOrAdd(turn);
+  // A slash command has no thread to ask for approval in: it is answered, not filed.
+  if (CHAT_CHANNELS.has(event.channel) && event.addressedToBot && event.kind !== "command" && need("search_issues") && !ticketInThread(history) && fileable(event.text)) {
+    return { tool: "search_issues", input: {} };
+  }
   if (ISSUE_KINDS.has(event.kind) || (event.title && history.length === 0)) {
     if (need("list_labels")) return { tool: "list_labels", input: {} };
     const triage = triageIssue(event, results.get("list_labels"));
@@ -86,6 +104,78 @@ function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) 
       return lines.join("\n");
     },
   };
+}
+
+/** A chat message worth filing: a confident bug report or feature request (questions are answered, not filed). */
+function fileable(text: string): boolean {
+  const classified = classifyIssue(chatReport(text));
+  return isConfident(classified) && classified.label !== "question";
+}
+
+/** Said once a ticket was filed from this thread, or the report added to one: the thread has its ticket. */
+const FILED = /^(Filed|Added your report to) \*\*/m;
+function ticketInThread(history: readonly string[]): boolean {
+  return history.some((answer) => FILED.test(answer));
+}
+
+/**
+ * Chat → ticket: after the tracker search, offer to add the report to a likely duplicate, or
+ * else to file it (both wait for a person's approval), then say what happened.
+ */
+function fileOrAdd({ event, results, need }: EmbeddedTurn): EmbeddedDecision {
+  const search = results.get("search_issues");
+  const report = chatReport(event.text);
+  const classified = classifyIssue(report);
+  const missing = classified.label === "bug" ? detectMissingInfo(report) : [];
+  const asks = missing.length > 0 ? ["", "To help someone pick this up, please add here:", ...missing.map((item) => `- ${item}`)] : [];
+  if (!search?.ok) {
+    // No tracker for this channel: triage the message as before; any other failure is said.
+    const unmapped = search && /no tracker is set/.test(search.error);
+    const verdict = answerFollowUp(event, []);
+    return { text: unmapped || !search ? verdict : `${verdict}
+
+I could not search the tracker: ${search.error}` };
+  }
+  const found = search.value as { tracker: string; duplicate: { id: string; title: string; state: string; url: string; similarity: number } | null };
+  const duplicate = found.duplicate;
+  if (duplicate && need("add_to_ticket")) return { tool: "add_to_ticket", input: { ticket: duplicate.id, title: duplicate.title, state: duplicate.state } };
+  if (!duplicate && need("file_ticket")) {
+    const crash = /\b(crash(es|ed)?|panic|exception)\b|\w+Error\b/i.test(event.text);
+    const percent = Math.round(classified.confidence * 100);
+    const notes = [
+      `**Triage:** ${CATEGORY_NAMES[classified.label]} (confidence ${percent}%)${classified.reasons.length ? `: ${classified.reasons.join("; ")}` : ""}.`,
+      ...(missing.length ? [`**Missing:** ${missing.join(", ")}.`] : []),
+    ].join("\n");
+    return {
+      tool: "file_ticket",
+      input: {
+        tracker: found.tracker,
+        title: report.title,
+        kind: classified.label,
+        ...(classified.label === "bug" ? { priority: crash ? "high" : "medium" } : {}),
+        notes,
+      },
+    };
+  }
+  const added = results.get("add_to_ticket");
+  if (added) {
+    if (!added.ok) return { text: `I did not add this to ${duplicate?.id ?? "the ticket"}: ${added.error}` };
+    const ticket = added.value as { added: string; title: string; state: string; url: string };
+    return { text: [`Added your report to **${ticket.added}** “${ticket.title}” (${ticket.state}): ${ticket.url}`, "I'll post here when it changes.", ...asks].join("\n") };
+  }
+  const filed = results.get("file_ticket");
+  if (filed && !filed.ok) return { text: `Not filed: ${filed.error}` };
+  const ticket = filed?.value as { filed: string; title: string; url: string; labels?: string[]; priority?: string } | undefined;
+  if (!ticket) return { text: answerFollowUp(event, []) };
+  const details = [ticket.labels?.length ? `labels ${ticket.labels.map((l) => `\`${l}\``).join(", ")}` : "", ticket.priority ? `priority ${ticket.priority}` : ""].filter(Boolean);
+  return {
+    text: [`Filed **${ticket.filed}** “${ticket.title}”: ${ticket.url}${details.length ? ` (${details.join(", ")})` : ""}`, "I'll post here when it is closed.", ...asks].join("\n"),
+  };
+}
+
+function valueOf(results: ReadonlyMap<string, ToolOutcome>, tool: string, field: string): unknown {
+  const outcome = results.get(tool);
+  return outcome?.ok && typeof outcome.value === "object" && outcome.value !== null ? (outcome.value as Record<string, unknown>)[field] : undefined;
 }
 
 function looksLikeDocumentation(title: string): boolean {

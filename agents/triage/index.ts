@@ -3,10 +3,20 @@ import { linearTools } from "../../channels/linear/tools.ts";
 import { defineAgent, EventKind } from "../../src/index.ts";
 import { embeddedModel } from "./embedded-model.ts";
 import instructions from "./instructions.md";
+import { reportBackTool } from "./tickets/report-back.ts";
+import { TicketSettings } from "./tickets/settings.ts";
+import { chatTicketTools } from "./tickets/tools.ts";
+
+const slackTickets = chatTicketTools("slack");
+const discordTickets = chatTicketTools("discord");
 
 const NOT_TRIGGERS = new Set<EventKind>(["cancel", "pr_opened", "pr_ready_for_review"]);
 
-/** The triage agent: classifies issues and messages, labels them, and says what is missing. Pull requests are the reviewer's. */
+/**
+ * The triage agent: classifies issues and messages, labels them, and says what is missing. A
+ * report in Slack or Discord becomes a ticket (or a comment on its duplicate) in the channel's
+ * tracker once a person approves, and the ticket reports back to the thread. Pull requests are the reviewer's.
+ */
 export const triage = defineAgent({
   name: "triage",
   instructions,
@@ -20,7 +30,13 @@ export const triage = defineAgent({
     linearTools.set_state,
     linearTools.set_estimate,
     linearTools.link_issues,
+    ...Object.values(slackTickets),
+    ...Object.values(discordTickets),
+    reportBackTool("github"),
+    reportBackTool("linear"),
   ],
+  // TICKET_TRACKERS: which GitHub repository or Linear team each chat channel files into.
+  settings: TicketSettings,
   // Every kind of event starts a turn except cancel, which stops one, and a pull request opening
   // or becoming ready for review, which the reviewer answers.
   triggers: EventKind.options.filter((kind) => !NOT_TRIGGERS.has(kind)),
