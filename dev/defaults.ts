@@ -11,6 +11,8 @@ import { DEV_SLACK } from "./emulator/slack.ts";
 export const DEV_WORKER_PORT = 8787;
 export const DEV_BOT_NAME = "switchboard";
 export const DEV_GITHUB_WEBHOOK_SECRET = "switchboard-dev-github-webhook-secret";
+/** Where the playground's chat reports are filed: Slack's #general into the GitHub view's repository, the Slack DM into Linear's ENG team. */
+export const DEV_TICKET_TRACKERS = "slack:C0PLAYGRND=github:octo-org/demo slack:D0PLAYGRND=linear:ENG";
 /** Turns the operator endpoints on in dev, so `switchboard inspect --dev` and the playground's Gateway start work. */
 export const DEV_ADMIN_TOKEN = "switchboard-dev-admin-token-not-a-secret";
 
@@ -35,6 +37,7 @@ export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATO
     LINEAR_API_KEY: DEV_LINEAR.apiKey,
     LINEAR_BOT_USER_ID: DEV_LINEAR.botUserId,
     LINEAR_API_URL: `${emulatorUrl}/linear/graphql`,
+    TICKET_TRACKERS: DEV_TICKET_TRACKERS,
   };
 }
 

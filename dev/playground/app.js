@@ -22,6 +22,7 @@ function markdown(text) {
       return escapeHtml(block)
         .replace(/`([^`]+)`/g, "<code>$1</code>")
         .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
+        .replace(/\[([^\]]+)\]\((https?:[^)\s]+)\)/g, '<a href="$2" target="_blank" rel="noreferrer">$1</a>')
         .replace(/^_(.+)_$/gm, "<em>$1</em>")
         .replace(/^&gt; (.*)\n?/gm, "<blockquote>$1</blockquote>")
         .replace(/^- (.*)$/gm, "• $1")
@@ -232,15 +233,31 @@ const github = {
           "article",
           { class: "issue" },
           el("h2", {}, `${issue.title} `, el("span", {}, `#${issue.number}`)),
+          el(
+            "div",
+            { class: "issue-state" },
+            el("span", { class: `state ${issue.state}`, id: "github-state" }, issue.state === "closed" ? "Closed" : "Open"),
+            // A maintainer closes it: GitHub sends issues.closed, and chat threads following it hear about it.
+            issue.state === "open" && !issue.pull_request
+              ? el("button", { type: "button", id: "github-close", onclick: () => closeIssue(issue.number) }, "Close issue as maria (maintainer)")
+              : null,
+          ),
           el("div", { class: "labels" }, issue.labels.map((label) => el("span", { style: `background:#${label.color};color:${contrast(label.color)}` }, label.name))),
           comment(issue.user?.login ?? "octocat", issue.body ?? "", false, "author"),
           issue.files ? filesChanged(issue.files) : null,
           issue.comment_list.map((c) => comment(c.user.login, c.body ?? "", c.user.type === "Bot" || c.user.login === state.config.bot)),
         )
       : el("p", { class: "hint" }, "No issue selected. Open one on the left.");
+    if (state.platform !== "github") return; // switched views while this refresh was on its way
     $("#platform-view").replaceChildren(el("h2", {}, `${state.repo.owner}/${state.repo.name}`), list, view);
   },
 };
+
+async function closeIssue(number) {
+  const sent = await api("/playground/github/close", { owner: state.repo.owner, repo: state.repo.name, number });
+  $("#send-result") && ($("#send-result").textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`);
+  await github.refresh();
+}
 
 function comment(login, body, isBot, badge) {
   const node = el(
@@ -270,10 +287,24 @@ function contrast(hex) {
 // ---- Slack ---------------------------------------------------------------------------------
 
 const SLACK_CHANNELS = { C0PLAYGRND: "#general", D0PLAYGRND: "Direct message" };
+/** The dev workspace's people (dev/emulator/slack.ts DEV_SLACK_PEOPLE): an admin, whose clicks approve, and a visitor, whose clicks do not. */
+const SLACK_PEOPLE = { U0PLAYGRND: "you (workspace admin)", U0VISITOR1: "visitor (not allowed to approve)" };
+
+/** Slack's mrkdwn as the bot sends it, as the page's Markdown: links, bold, quotes. */
+function slackToMarkdown(text) {
+  return text
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, "$2 ($1)")
+    .replace(/<(https?:[^>]+)>/g, "$1")
+    .replace(/&gt;/g, ">")
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&")
+    .replace(/(^|[\s(“])\*([^*\n]+)\*/g, "$1**$2**");
+}
 
 const slack = {
   channel: "C0PLAYGRND",
   thread: null,
+  user: "U0PLAYGRND",
   compose() {
     const result = el("div", { class: "result", id: "send-result" });
     const form = el(
@@ -283,7 +314,10 @@ const slack = {
       el("label", {}, "Where"),
       el("select", { name: "channel", onchange: (event) => ((slack.channel = event.target.value), (slack.thread = null), slack.refresh()) },
         Object.entries(SLACK_CHANNELS).map(([id, name]) => el("option", { value: id, ...(id === slack.channel ? { selected: "" } : {}) }, name))),
-      el("p", { class: "hint", id: "slack-thread-hint" }, "Click a message on the right to reply in its thread."),
+      el("label", {}, "Act as"),
+      el("select", { name: "user", id: "slack-user", onchange: (event) => ((slack.user = event.target.value), slack.refresh()) },
+        Object.entries(SLACK_PEOPLE).map(([id, name]) => el("option", { value: id, ...(id === slack.user ? { selected: "" } : {}) }, name))),
+      el("p", { class: "hint", id: "slack-thread-hint" }, "Click a message on the right to reply in its thread. The bot's buttons are pressed as the person you act as."),
       el("label", {}, "Message"),
       el("textarea", { name: "text", required: "" }, "Checkout crashes with TypeError: Cannot read properties of undefined (reading 'total') after I click Pay. Started with v2.4.1."),
       el("button", { class: "primary", type: "submit" }, "Send"),
@@ -292,7 +326,7 @@ const slack = {
 
     async function send(event) {
       event.preventDefault();
-      const sent = await api("/playground/send/slack", { channel: slack.channel, text: form.elements.text.value, ...(slack.thread ? { threadTs: slack.thread } : {}) });
+      const sent = await api("/playground/send/slack", { channel: slack.channel, text: form.elements.text.value, user: slack.user, ...(slack.thread ? { threadTs: slack.thread } : {}) });
       result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
       if (!slack.thread) slack.thread = sent.ts;
       if (sent.response?.conversationKey) watch(sent.response.conversationKey);
@@ -304,19 +338,59 @@ const slack = {
     const snapshot = await api("/_emulator/state/slack");
     const messages = snapshot.channels?.[slack.channel] ?? [];
     const isBot = (m) => Boolean(m.bot_id) || m.user === snapshot.bot?.userId;
-    const name = (m) => (isBot(m) ? state.config.bot : m.user === "U0PLAYGRND" ? "you" : m.user);
-    const text = (m) => (m.text ?? "").replace(/<@[A-Z0-9]+>/g, (mention) => (mention.includes(snapshot.bot?.userId) ? `@${state.config.bot}` : mention));
+    const name = (m) => (isBot(m) ? state.config.bot : m.user === "U0PLAYGRND" ? "you" : m.user === "U0VISITOR1" ? "visitor" : m.user);
+    const text = (m) => slackToMarkdown((m.text ?? "").replace(/<@[A-Z0-9]+>/g, (mention) => (mention.includes(snapshot.bot?.userId) ? `@${state.config.bot}` : mention)));
     const top = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     const replies = (ts) => messages.filter((m) => m.thread_ts === ts && m.ts !== ts);
     const reactions = snapshot.reactions ?? {};
     const render = (m) => {
-      const node = comment(name(m), text(m), isBot(m), (reactions[`${slack.channel}:${m.ts}`] ?? []).map((r) => `:${r}:`).join(" ") || null);
+      const node = m.blocks?.length
+        ? blocksMessage(name(m), m)
+        : comment(name(m), text(m), isBot(m), (reactions[`${slack.channel}:${m.ts}`] ?? []).map((r) => `:${r}:`).join(" ") || null);
       node.classList.add("slack");
       return node;
     };
+    // The bot's Block Kit messages: sections, context lines, and buttons that send block_actions as the person acted as.
+    const blocksMessage = (who, m) => {
+      const node = comment(who, "", true, null);
+      node.lastChild.replaceChildren(
+        ...m.blocks.map((block) => {
+          if (block.type === "actions") {
+            return el("div", { class: "slack-actions" }, block.elements.map((button) =>
+              el("button", {
+                type: "button",
+                class: `slack-button ${button.style ?? ""}`,
+                onclick: async (event) => {
+                  event.stopPropagation();
+                  const sent = await api("/playground/slack/press", {
+                    channel: slack.channel,
+                    messageTs: m.ts,
+                    ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+                    actionId: button.action_id,
+                    value: button.value ?? "",
+                    label: button.text?.text ?? button.action_id,
+                    user: { id: slack.user, name: slack.user === "U0PLAYGRND" ? "you" : "visitor" },
+                  });
+                  $("#send-result").textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`;
+                  setTimeout(() => slack.refresh(), 300);
+                },
+              }, button.text?.text ?? button.action_id)));
+          }
+          const words = block.type === "context" ? block.elements.map((e) => e.text ?? "").join(" ") : (block.text?.text ?? "");
+          const part = el("div", { class: block.type === "context" ? "hint" : "" });
+          part.innerHTML = markdown(slackToMarkdown(words.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, "$1")));
+          return part;
+        }),
+      );
+      return node;
+    };
+    // Ephemeral notes (a "Not allowed"): only the person they were sent to sees them.
+    const notes = (snapshot.ephemerals ?? []).filter((e) => e.channel === slack.channel && e.user === slack.user);
+    if (state.platform !== "slack") return;
     $("#platform-view").replaceChildren(
       el("h2", {}, SLACK_CHANNELS[slack.channel] ?? slack.channel),
       ...(top.length ? [] : [el("p", { class: "hint" }, "No messages yet.")]),
+      ...notes.map((note) => el("p", { class: "ephemeral" }, `Only visible to you — ${state.config.bot}: ${note.text}`)),
       ...top.map((m) =>
         el(
           "div",
@@ -368,6 +442,7 @@ const discord = {
       node.classList.add("slack");
       return node;
     };
+    if (state.platform !== "discord") return;
     $("#platform-view").replaceChildren(el("h2", {}, "#general"), ...(messages.length ? messages.map(render) : [el("p", { class: "hint" }, "No messages yet.")]));
   },
 };
@@ -407,6 +482,7 @@ const linear = {
     const issues = (snapshot.teams ?? []).flatMap((team) => team.issues);
     const issue = issues.find((candidate) => candidate.id === linear.selected);
     const who = (id) => (id === snapshot.viewer?.id ? state.config.bot : "Ada Lovelace");
+    if (state.platform !== "linear") return;
     $("#platform-view").replaceChildren(
       el("h2", {}, "Engineering"),
       el("ul", { class: "issue-list" }, issues.map((i) => el("li", { "aria-selected": String(i.id === linear.selected), onclick: () => ((linear.selected = i.id), linear.refresh(), watch(`linear:${i.id}`)) }, `${i.identifier} ${i.title}`))),
@@ -416,7 +492,10 @@ const linear = {
               "article",
               { class: "issue" },
               el("h2", {}, `${issue.title} `, el("span", {}, issue.identifier)),
-              el("div", { class: "labels" }, ...issue.labels.filter(Boolean).map((name) => el("span", { style: "background:#eb5757;color:#fff" }, name)), el("span", { class: "badge", id: "linear-priority" }, `Priority: ${issue.priorityLabel}`), el("span", { class: "badge" }, issue.state ?? "")),
+              el("div", { class: "labels" }, ...issue.labels.filter(Boolean).map((name) => el("span", { style: "background:#eb5757;color:#fff" }, name)), el("span", { class: "badge", id: "linear-priority" }, `Priority: ${issue.priorityLabel}`), el("span", { class: "badge", id: "linear-state" }, issue.state ?? ""),
+                issue.state !== "Done" && issue.state !== "Canceled"
+                  ? el("button", { type: "button", id: "linear-done", onclick: () => moveLinear(issue.id, "Done") }, "Mark Done as Ada")
+                  : null),
               comment("Ada Lovelace", issue.description ?? "", false, "author"),
               ...issue.sessions.flatMap((session) => session.activities.map((a) => comment(state.config.bot, a.content.body ?? a.content.action ?? "", true, a.content.type))),
               ...issue.comments.map((c) => comment(who(c.userId), c.body, c.userId === snapshot.viewer?.id)),
@@ -426,6 +505,12 @@ const linear = {
     );
   },
 };
+
+async function moveLinear(issueId, to) {
+  const sent = await api("/playground/linear/state", { issueId, state: to });
+  $("#send-result") && ($("#send-result").textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`);
+  await linear.refresh();
+}
 
 const VIEWS = { github, slack, discord, linear };
 

@@ -18,6 +18,7 @@ import { DEV_LINEAR } from "../emulator/linear.ts";
 import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
 import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 import { recordDelivery } from "../deliveries.ts";
+import { ensureLinearTeam, ensureLinearTeamSoon, ticketRoutes } from "./tickets.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => readFileSync(join(here, name), "utf8");
@@ -167,7 +168,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     const { action, title, description } = parsed.data;
     const workspace = { organizationId: DEV_LINEAR.organizationId, botUserId: options.vars.LINEAR_BOT_USER_ID ?? DEV_LINEAR.botUserId };
     const events = linearEvents(workspace);
-    linearTeam ??= post<SeededTeam>(options.emulatorUrl, "/_emulator/linear/teams", { key: "ENG", name: "Engineering" });
+    linearTeam ??= ensureLinearTeam(options.emulatorUrl);
     const team = await linearTeam;
     const issue = await post<SeededIssue>(options.emulatorUrl, "/_emulator/linear/issues", { teamId: team.id, title, description, creatorId: HUMAN.id });
     let payload: unknown;
@@ -181,6 +182,11 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     const response = await deliver("linear", "/webhooks/linear", await signLinear(body, options.vars.LINEAR_WEBHOOK_SECRET ?? ""), body);
     return c.json({ issueId: issue.id, status: response.status, response: await response.json().catch(() => null) });
   });
+
+  app.route("/", ticketRoutes(options));
+  // Chat reports file into Linear's ENG team (TICKET_TRACKERS): it exists before the first one.
+  linearTeam ??= ensureLinearTeamSoon(options.emulatorUrl);
+  linearTeam.catch(() => (linearTeam = undefined));
 
   return app;
 }

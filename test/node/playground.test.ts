@@ -129,7 +129,7 @@ describe("playground in a real browser", () => {
     expect(errors).toEqual([]);
   });
 
-  it("an @-mention in the Slack view gets one threaded reply, and the agent view follows it", async () => {
+  it("chat → ticket: a Slack report waits for approval, a visitor's click is refused, the admin's files one GitHub issue, and closing it posts back in the thread", async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -137,15 +137,79 @@ describe("playground in a real browser", () => {
     await page.getByRole("button", { name: "Slack", exact: true }).click();
     await page.getByRole("button", { name: "Send", exact: true }).click();
 
-    const reply = page.locator(".slack-message .thread .comment.bot");
-    await reply.first().waitFor({ timeout: 30_000 });
-    expect(await reply.count()).toBe(1);
-    expect(await reply.first().textContent()).toMatch(/bug report/);
+    // The bot searched the mapped repository, found nothing alike, and asks to file it.
+    const request = page.locator(".slack-message .thread .comment.bot", { hasText: "asks for approval" });
+    await request.waitFor({ timeout: 30_000 });
+    expect(await request.textContent()).toMatch(/asks for approval to file “Checkout crashes with TypeError.*” in octo-org\/demo as a bug, priority high/);
     await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(/^slack:T0SWITCHDEV:C0PLAYGRND:/);
-    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: done/);
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: parked/);
+    expect(await page.locator(".slack-button").allTextContents()).toEqual(["Approve", "Deny"]);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-request.png"), fullPage: true });
 
-    await page.screenshot({ path: join(OUTPUT, "playground-slack.png"), fullPage: true });
+    // A visitor may not approve: only they see "Not allowed", and the buttons stay.
+    await page.locator("#slack-user").selectOption("U0VISITOR1");
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
+    await expect.poll(() => page.locator(".ephemeral").textContent(), { timeout: 15_000 }).toMatch(/Not allowed: you may not approve or deny file_ticket here/);
+    expect(await page.locator(".slack-button").count()).toBe(2);
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-refused.png"), fullPage: true });
+
+    // The workspace admin approves: one issue, the outcome on the request, the link in the thread.
+    await page.locator("#slack-user").selectOption("U0PLAYGRND");
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
+    const thread = page.locator(".slack-message .thread");
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed octo-org\/demo#\d+ “Checkout crashes with TypeError/);
+    expect(await thread.first().textContent()).toMatch(/Approved by you/);
+    expect(await page.locator(".slack-button").count()).toBe(0);
+    const number = Number(/octo-org\/demo#(\d+)/.exec((await thread.first().textContent()) ?? "")![1]);
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-filed.png"), fullPage: true });
+
+    // The ticket in the GitHub view: the report quoted, the thread linked, the reporter named, labelled bug.
+    await page.getByRole("button", { name: "GitHub", exact: true }).click();
+    await page.locator(".issue-list li", { hasText: `#${number}` }).click();
+    await expect.poll(() => page.locator(".issue .comment").first().textContent(), { timeout: 10_000 }).toMatch(/Checkout crashes with TypeError.*Reported by you in a Slack thread/s);
+    expect(await page.locator(".issue .labels span").allTextContents()).toEqual(["bug"]);
+    await page.getByRole("button", { name: /Close issue/ }).click();
+    await expect.poll(() => page.locator("#github-state").textContent(), { timeout: 10_000 }).toBe("Closed");
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-github.png"), fullPage: true });
+
+    // Closing it reports back once in the Slack thread.
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(new RegExp(`octo-org/demo#${number} “Checkout crashes.*” was closed as completed by @maria`));
+    expect(((await thread.first().textContent()) ?? "").match(/was closed as completed/g)).toHaveLength(1);
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-closed.png"), fullPage: true });
     expect(errors).toEqual([]);
+    // An open page keeps a stream to the emulator, and Chromium allows six connections per host.
+    await page.goto("about:blank");
+  });
+
+  it("chat → ticket into Linear: a report in the Slack DM becomes an ENG issue, and moving it to Done posts back", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+    await page.locator("select[name=channel]").selectOption("D0PLAYGRND");
+    await page.locator("#slack-message textarea").fill("Exporting invoices to PDF fails with RangeError: Maximum call stack size exceeded since v3.2");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.getByRole("button", { name: "Approve", exact: true }).click({ timeout: 30_000 });
+    const thread = page.locator(".slack-message .thread");
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed ENG-\d+ “Exporting invoices to PDF/);
+    const identifier = /(ENG-\d+)/.exec((await thread.first().textContent()) ?? "")![1]!;
+
+    await page.getByRole("button", { name: "Linear", exact: true }).click();
+    await page.locator(".issue-list li", { hasText: identifier }).click();
+    await expect.poll(() => page.locator(".issue .labels").textContent(), { timeout: 10_000 }).toMatch(/Bug.*Priority: High.*Triage/);
+    await page.getByRole("button", { name: "Mark Done as Ada" }).click();
+    await expect.poll(() => page.locator("#linear-state").textContent(), { timeout: 10_000 }).toBe("Done");
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-linear.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+    await page.locator("select[name=channel]").selectOption("D0PLAYGRND");
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${identifier} “Exporting invoices.*” was moved to Done by Ada Lovelace`));
+    await page.screenshot({ path: join(OUTPUT, "playground-ticket-linear-closed.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.goto("about:blank");
   });
 
   it("Discord: an @-mention over the Gateway and /triage each get one reply", async () => {
