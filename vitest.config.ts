@@ -16,6 +16,7 @@ import {
   TEST_SLACK_BOT_TOKEN,
   TEST_SLACK_OAUTH,
   TEST_SLACK_SIGNING_SECRET,
+  TEST_TICKET_TRACKERS,
 } from "./test/env.ts";
 
 // Two projects: `workers` runs inside workerd (the same runtime as production),
@@ -95,4 +96,5 @@ const testBindings = {
   LINEAR_CLIENT_ID: TEST_LINEAR_OAUTH.clientId,
   LINEAR_CLIENT_SECRET: TEST_LINEAR_OAUTH.clientSecret,
   ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+  TICKET_TRACKERS: TEST_TICKET_TRACKERS,
 };

@@ -25,3 +25,19 @@ export const TEST_LINEAR_API_KEY = "lin_api_testswitchboardkey000000000000000000
 export const TEST_LINEAR = { botUserId: "6f0c1b2a-0000-4000-8000-00000000b07a", organizationId: "2b7e4c1d-0000-4000-8000-0000000000a1" } as const;
 /** The operator endpoints' bearer (src/operator.ts). */
 export const TEST_ADMIN_TOKEN = "test-admin-token-switchboard-0123456789";
+/** The chat channels the ticket tests report in, and the trackers TICKET_TRACKERS maps them to. */
+export const TEST_TICKETS = {
+  slackToGitHub: "C0TICKETGH",
+  slackToLinear: "C0TICKETLN",
+  discordToGitHub: "1457468924290000101",
+  discordToLinear: "1457468924290000102",
+  owner: "tickets-org",
+  repo: "app",
+  team: "TIX",
+} as const;
+export const TEST_TICKET_TRACKERS = [
+  `slack:${TEST_TICKETS.slackToGitHub}=github:${TEST_TICKETS.owner}/${TEST_TICKETS.repo}`,
+  `slack:${TEST_TICKETS.slackToLinear}=linear:${TEST_TICKETS.team}`,
+  `discord:${TEST_TICKETS.discordToGitHub}=github:${TEST_TICKETS.owner}/${TEST_TICKETS.repo}`,
+  `discord:${TEST_TICKETS.discordToLinear}=linear:${TEST_TICKETS.team}`,
+].join(" ");
