@@ -190,5 +190,21 @@ export function linearEvents(workspace: LinearWorkspace) {
     };
   }
 
-  return { BOT, issueWebhook, commentWebhook, notificationWebhook, sessionCreatedWebhook, sessionPromptedWebhook };
+  /**
+   * Someone picking one of an elicitation's options (the `select` signal): Linear sends the choice
+   * as an ordinary prompt whose body is the option's value, from whoever picked it.
+   */
+  function sessionChoiceWebhook(
+    issue: SeededIssue,
+    sessionId: string,
+    activity: { id: string; createdAt: string },
+    value: string,
+    user: { id: string; name: string } = HUMAN,
+  ): AgentSessionEventWebhookPayload {
+    const prompted = sessionPromptedWebhook(issue, sessionId, activity, value);
+    const person = { id: user.id, name: user.name, email: `${user.name.toLowerCase().replace(/\W+/g, ".")}@example.com`, url: `https://linear.app/switchboard-dev/profiles/${user.id}` };
+    return { ...prompted, agentActivity: { ...prompted.agentActivity!, userId: user.id, user: person } };
+  }
+
+  return { BOT, issueWebhook, commentWebhook, notificationWebhook, sessionCreatedWebhook, sessionPromptedWebhook, sessionChoiceWebhook };
 }

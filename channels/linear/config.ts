@@ -39,6 +39,11 @@ export interface LinearConfig {
   readonly appUserId?: string;
   /** Workspaces (organization ids) the bot answers in; empty means all. */
   readonly organizationAllowlist: readonly string[];
+  /**
+   * Who may approve the bot's tool calls: user ids, and `admins` for the workspace's admins.
+   * Empty means every active member who is not a guest.
+   */
+  readonly approvers: readonly string[];
 }
 
 /**
@@ -60,6 +65,9 @@ export const LinearConfig: z.ZodType<LinearConfig> = z
     LINEAR_BOT_USER_ID: z.string().min(1).optional(),
     LINEAR_APP_USER_ID: z.string().min(1).optional(),
     LINEAR_ORGANIZATION_ALLOWLIST: listVariable,
+    LINEAR_APPROVERS: listVariable.pipe(
+      z.array(z.string().regex(/^(admins|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, "must list Linear user ids (UUIDs), or admins")),
+    ),
     LINEAR_CLIENT_ID: z.string().min(1).optional(),
     LINEAR_CLIENT_SECRET: z.string().min(1).optional(),
     LINEAR_AUTHORIZE_URL: z.url().default(LINEAR_AUTHORIZE_DEFAULT),
@@ -99,4 +107,5 @@ export const LinearConfig: z.ZodType<LinearConfig> = z
     ...(env.LINEAR_BOT_USER_ID ? { botUserId: env.LINEAR_BOT_USER_ID } : {}),
     ...(env.LINEAR_APP_USER_ID ? { appUserId: env.LINEAR_APP_USER_ID } : {}),
     organizationAllowlist: env.LINEAR_ORGANIZATION_ALLOWLIST,
+    approvers: env.LINEAR_APPROVERS.map((entry) => entry.toLowerCase()),
   }));

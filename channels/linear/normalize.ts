@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { EventKind, NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
+import { approvalAnswer } from "./approval.ts";
 import { knownBotUserId } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
 
@@ -71,7 +72,15 @@ const SessionEvent = Envelope.extend({
     updatedAt: Timestamp,
   }),
   agentActivity: z
-    .object({ id: PlatformId, content: z.record(z.string(), z.unknown()), signal: z.string().nullish(), user: User.nullish(), userId: PlatformId.nullish(), createdAt: Timestamp })
+    .object({
+      id: PlatformId,
+      content: z.record(z.string(), z.unknown()),
+      signal: z.string().nullish(),
+      user: User.nullish(),
+      userId: PlatformId.nullish(),
+      sourceCommentId: PlatformId.nullish(),
+      createdAt: Timestamp,
+    })
     .nullish(),
 });
 
@@ -173,14 +182,16 @@ function commentEvent(payload: unknown, { config, botId, delivery }: Context): I
   if (!issueId) return { type: "ignore", reason: "a comment that is not on an issue" };
   const userId = data.userId ?? data.user?.id ?? "unknown";
   const mentioned = mentionPattern(config.botName).test(data.body);
+  const text = data.body.replace(mentionPattern(config.botName, "g"), "$1").trim();
   return emit({
     dedupeId: delivery ?? `Comment:${data.id}:create:${data.updatedAt}`,
     aliases: [`linear:comment:${data.id}`],
     issueId,
     kind: "comment",
     actor: { id: userId, name: data.user?.name ?? userId, isBot: data.botActor != null, isSelf: userId === botId },
-    text: data.body.replace(mentionPattern(config.botName, "g"), "$1").trim(),
+    text,
     addressedToBot: mentioned,
+    approval: approvalAnswer(text, "comment"),
     title: data.issue?.title,
     url: data.issue?.url ?? undefined,
     occurredAt: data.createdAt,
@@ -199,6 +210,7 @@ function notificationEvent(payload: unknown, { config, delivery }: Context): Int
   const issue = notification.issue;
   if (!issue) return { type: "malformed", reason: `notification.issue: required in a ${notification.type} notification` };
   const comment = notification.comment;
+  const text = comment ? comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim() : (issue.description ?? "");
   return emit({
     dedupeId: delivery ?? `AppUserNotification:${notification.id}:${parsed.data.action}:${notification.createdAt}`,
     // The same assignment or comment may also arrive as an Issue or Comment webhook.
@@ -206,11 +218,12 @@ function notificationEvent(payload: unknown, { config, delivery }: Context): Int
     issueId: issue.id,
     kind,
     actor: { id: notification.actor?.id ?? "linear", name: notification.actor?.name ?? "Linear", isBot: false, isSelf: notification.actor?.id === appUserId },
-    text: comment ? comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim() : (issue.description ?? ""),
+    text,
     addressedToBot: true,
     title: issue.title,
     url: issue.url,
     occurredAt: notification.createdAt,
+    approval: comment ? approvalAnswer(text, "comment") : undefined,
     ...(comment ? { parentCommentId: notification.parentComment?.id ?? comment.id } : {}),
     botName: config.botName,
   });
@@ -251,15 +264,22 @@ function sessionEvent(payload: unknown, { config, botId, delivery }: Context): I
     if (!agentActivity) return { type: "malformed", reason: "agentActivity: required in a prompted session event" };
     const userId = agentActivity.userId ?? agentActivity.user?.id ?? "unknown";
     const body = typeof agentActivity.content.body === "string" ? agentActivity.content.body : "";
+    const stop = agentActivity.signal === "stop";
+    // Picking an option of the bot's approval request comes back as this prompt.
+    const approval = stop ? undefined : approvalAnswer(body, "session");
+    // An answer typed in the session's thread is also a comment, whose webhook must not decide a
+    // second request that may be open by the time it arrives.
+    const answeredIn = approval && agentActivity.sourceCommentId ? [`linear:comment:${agentActivity.sourceCommentId}`] : [];
     return emit({
       ...base,
       dedupeId: delivery ?? `AgentSessionEvent:${agentActivity.id}:prompted:${agentActivity.createdAt}`,
-      aliases: [`linear:activity:${agentActivity.id}`],
-      kind: agentActivity.signal === "stop" ? "cancel" : "message",
+      aliases: [`linear:activity:${agentActivity.id}`, ...answeredIn],
+      kind: stop ? "cancel" : "message",
       actor: { id: userId, name: agentActivity.user?.name ?? userId, isBot: false, isSelf: userId === appUserId },
       text: body,
       addressedToBot: true,
       occurredAt: agentActivity.createdAt,
+      approval,
     });
   }
   return { type: "ignore", reason: `AgentSessionEvent "${action}" does not start a turn` };
@@ -291,6 +311,8 @@ interface EmitInput {
   labels?: string[];
   occurredAt: string;
   botName: string;
+  /** A person's answer to an approval request (no id: the oldest one open in the conversation). */
+  approval?: { approve: boolean } | undefined;
 }
 
 function emit(input: EmitInput): Interpretation {
@@ -307,6 +329,7 @@ function emit(input: EmitInput): Interpretation {
     ...(input.url ? { url: input.url } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
     occurredAt: input.occurredAt,
+    ...(input.approval ? { approval: input.approval } : {}),
     replyTo: {
       issueId: input.issueId,
       ...(input.agentSessionId ? { agentSessionId: input.agentSessionId } : {}),

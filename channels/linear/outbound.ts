@@ -1,8 +1,9 @@
-import { AgentSession_ActivitiesQuery, Issue_CommentsQuery } from "@linear/sdk";
+import { AgentActivitySignal, AgentSession_ActivitiesQuery, Issue_CommentsQuery } from "@linear/sdk";
 import type { PostedMessage, EffectContext, Outbound } from "../../src/channel.ts";
 import { toHex } from "../../src/crypto.ts";
 import type { LinearTarget } from "./target.ts";
 import { log } from "../../src/log.ts";
+import { APPROVAL_OPTIONS, mayApprove, outcomeText, requestText } from "./approval.ts";
 import { linearApi, type LinearApi } from "./client.ts";
 import type { LinearConfig } from "./config.ts";
 
@@ -29,7 +30,11 @@ type ActivityContent =
   | { type: "thought"; body: string }
   | { type: "action"; action: string; parameter: string; result?: string }
   | { type: "response"; body: string }
-  | { type: "error"; body: string };
+  | { type: "error"; body: string }
+  | { type: "elicitation"; body: string };
+
+/** Options a person picks from, shown with an elicitation (Linear's `select` signal). */
+type Choices = readonly { readonly label: string; readonly value: string }[];
 
 /** Linear marks a session stale after 30 minutes without activity; a long turn says it is still on it. */
 export const KEEPALIVE_MS = 10 * 60_000;
@@ -41,10 +46,16 @@ export function linearOutbound(target: LinearTarget, config: LinearConfig): Outb
   let keepalive: ReturnType<typeof setInterval> | undefined;
 
   /** Sends one activity exactly once per key: with `replay`, the session's activities are checked first. */
-  async function activity(content: ActivityContent, effect: EffectContext, options: { ephemeral?: boolean } = {}): Promise<PostedMessage> {
+  async function activity(content: ActivityContent, effect: EffectContext, options: { ephemeral?: boolean; choices?: Choices } = {}): Promise<PostedMessage> {
     const id = await idFor(effect.idempotencyKey);
     if (effect.replay && (await activityIds(api(), session!)).has(id)) return { id };
-    await api().sdk.createAgentActivity({ agentSessionId: session!, id, content, ...(options.ephemeral ? { ephemeral: true } : {}) });
+    await api().sdk.createAgentActivity({
+      agentSessionId: session!,
+      id,
+      content,
+      ...(options.ephemeral ? { ephemeral: true } : {}),
+      ...(options.choices ? { signal: AgentActivitySignal.Select, signalMetadata: { options: options.choices.map((choice) => ({ ...choice })) } } : {}),
+    });
     lastActivity = Date.now();
     return { id };
   }
@@ -71,13 +82,45 @@ export function linearOutbound(target: LinearTarget, config: LinearConfig): Outb
       }
     },
 
+    async requestApproval(request, effect) {
+      // In a session: an elicitation whose options the person picks from. Elsewhere a comment.
+      if (session) return activity({ type: "elicitation", body: requestText(request, "session") }, effect, { choices: APPROVAL_OPTIONS });
+      return comment(api(), target, requestText(request, "comment"), effect);
+    },
+
+    async resolveApproval(posted, request, outcome) {
+      // Activities cannot be edited: the outcome follows the request in the session, once.
+      if (session) {
+        await activity({ type: "thought", body: outcomeText(request, outcome) }, { idempotencyKey: `approval:${request.id}:outcome`, replay: true });
+        return;
+      }
+      // The request comment shows the outcome instead of the instructions, and keeps its marker.
+      const comments = await new Issue_CommentsQuery(api().request, target.issueId, { first: 250 }).fetch();
+      const markers = comments.nodes.find((node) => node.id === posted.id)?.body.match(/<!-- switchboard:[^\s]+ -->/g) ?? [];
+      await api().sdk.updateComment(posted.id, { body: [outcomeText(request, outcome), ...markers].join("\n\n") });
+    },
+
+    mayApprove: (event) => mayApprove(api(), config, event),
+
+    async refuseApprover(event, reason) {
+      // Linear shows nothing to one person only: the note names them, once per answer. In a
+      // session it asks again, so the options stay in front of whoever may decide.
+      const once = { idempotencyKey: `refusal:${event.dedupeId}`, replay: true };
+      if (session) {
+        await activity({ type: "elicitation", body: `Not allowed, ${event.actor.name}: ${reason}. Someone who may can still choose **Approve** or **Deny**.` }, once, { choices: APPROVAL_OPTIONS });
+        return;
+      }
+      await comment(api(), target, `Not allowed, ${event.actor.name}: ${reason}.`, once);
+    },
+
     async working(on, effect) {
       if (!session) return;
       if (!on) {
         stopKeepalive();
-        // A turn that ends without its response (it failed) says so, once, instead of leaving the session hanging.
-        const types = await activityTypes(api(), session);
-        if (!types.has("response") && !types.has("error")) {
+        // A turn that ends without its response (it failed) says so, once, instead of leaving the
+        // session hanging; one that asked the person something is waiting for them, not failed.
+        const { types, lastFromAgent } = await activityTypes(api(), session);
+        if (!types.has("response") && !types.has("error") && lastFromAgent !== "elicitation") {
           await activity({ type: "error", body: "I could not finish this. Please try again, or ask a teammate." }, { idempotencyKey: `${effect.idempotencyKey}:error`, replay: true });
         }
         return;
@@ -111,9 +154,13 @@ async function stopped(api: LinearApi, session: string): Promise<boolean> {
   return activities.nodes.some((activity) => activity.signal === "stop");
 }
 
-async function activityTypes(api: LinearApi, session: string): Promise<Set<string>> {
+/** The kinds of activity in the session, and the kind of the agent's latest (people's prompts left out). */
+async function activityTypes(api: LinearApi, session: string): Promise<{ types: Set<string>; lastFromAgent: string | undefined }> {
   const activities = await new AgentSession_ActivitiesQuery(api.request, session, { first: 250 }).fetch();
-  return new Set(activities.nodes.map((activity) => String((activity.content as { type?: unknown }).type)));
+  const typed = activities.nodes
+    .map((activity) => ({ type: String((activity.content as { type?: unknown }).type), at: new Date(activity.createdAt).getTime() }))
+    .sort((a, b) => a.at - b.at);
+  return { types: new Set(typed.map((activity) => activity.type)), lastFromAgent: typed.filter((activity) => activity.type !== "prompt").at(-1)?.type };
 }
 
 /** A comment on the issue (threaded under the comment being answered), exactly once per key. */

@@ -9,6 +9,12 @@ export interface LinearUser {
   email: string;
   /** True for an OAuth app's user (`actor=app`). */
   app: boolean;
+  /** A guest sees only the teams they were invited to. Default false. */
+  guest?: boolean;
+  /** A workspace admin. Default false. */
+  admin?: boolean;
+  /** False once suspended or gone. Default true. */
+  active?: boolean;
 }
 
 export interface LinearLabel {
@@ -81,6 +87,8 @@ export interface LinearActivity {
   agentSessionId: string;
   content: Record<string, unknown>;
   signal: string | null;
+  /** What the signal needs, e.g. the options of a `select`. */
+  signalMetadata: Record<string, unknown> | null;
   ephemeral: boolean;
   userId: string;
   createdAt: string;
@@ -148,6 +156,14 @@ export const sessionSeed = z.object({
   commentId: z.string().optional(),
 });
 
+export const userSeed = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  guest: z.boolean().optional(),
+  admin: z.boolean().optional(),
+  active: z.boolean().optional(),
+});
+
 export const commentSeed = z.object({
   id: z.string().min(1).optional(),
   issueId: z.string().min(1),
@@ -179,6 +195,12 @@ export function createLinearStore(now: () => Date, viewer: LinearUser, organizat
         user = { id, name, displayName: name, email: `${name}@example.com`, app: false };
         users.set(id, user);
       }
+      return user;
+    },
+    /** A person of the workspace, as its admins set them up (a guest, an admin, a suspended account). */
+    seedUser(input: z.infer<typeof userSeed>): LinearUser {
+      const user: LinearUser = { displayName: input.name, email: `${input.name}@example.com`, app: false, ...input };
+      users.set(user.id, user);
       return user;
     },
     team: (id: string) => teams.get(id),
@@ -273,7 +295,10 @@ export function createLinearStore(now: () => Date, viewer: LinearUser, organizat
       sessions.set(session.id, session);
       return session;
     },
-    addActivity(session: LinearSession, input: { id?: string; content: Record<string, unknown>; signal?: string | null; ephemeral?: boolean; userId: string }): LinearActivity {
+    addActivity(
+      session: LinearSession,
+      input: { id?: string; content: Record<string, unknown>; signal?: string | null; signalMetadata?: Record<string, unknown> | null; ephemeral?: boolean; userId: string },
+    ): LinearActivity {
       // An ephemeral activity is replaced by the next one, as in Linear's UI.
       session.activities = session.activities.filter((a) => !a.ephemeral);
       const activity: LinearActivity = {
@@ -281,6 +306,7 @@ export function createLinearStore(now: () => Date, viewer: LinearUser, organizat
         agentSessionId: session.id,
         content: input.content,
         signal: input.signal ?? null,
+        signalMetadata: input.signalMetadata ?? null,
         ephemeral: input.ephemeral ?? false,
         userId: input.userId,
         createdAt: stamp(),

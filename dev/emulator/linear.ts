@@ -25,6 +25,7 @@ import {
   issueSeed,
   sessionSeed,
   teamSeed,
+  userSeed,
   type LinearIssue,
   type LinearStore,
   type LinearUser,
@@ -208,14 +209,27 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
       if (!valid) {
         throw new LinearGraphQLError("invalidInput", "Argument Validation Error", "content must be a thought, action, elicitation, response or error with its fields.");
       }
+      const signal = activitySignal(input, type);
       const activity = store.addActivity(session, {
         id: freshId(input.id),
         content,
-        signal: (input.signal as string | undefined) ?? null,
+        ...signal,
         ephemeral: input.ephemeral === true && (type === "thought" || type === "action"),
         userId: me.id,
       });
       return { agentActivityCreate: { __typename: "AgentActivityPayload", agentActivity: { id: activity.id }, lastSyncId: store.lastSyncId(), success: true } };
+    },
+    updateComment: (v, me) => {
+      const comment = store.comment(str(v.id, "id")) ?? raise(notFound("Comment"));
+      // Linear lets people edit their own comments only.
+      if (comment.userId !== me.id) throw new LinearGraphQLError("forbidden", "Forbidden", "You can only edit your own comments.", 400);
+      const body = obj(v.input, "input").body;
+      if (body !== undefined) {
+        if (typeof body !== "string" || body.trim() === "") throw new LinearGraphQLError("invalidInput", "Argument Validation Error", "body should not be empty.");
+        comment.body = body;
+      }
+      comment.updatedAt = core.now().toISOString();
+      return { commentUpdate: { __typename: "CommentPayload", comment: { id: comment.id }, lastSyncId: store.lastSyncId(), success: true } };
     },
     createIssueRelation: (v) => {
       const input = obj(v.input, "input");
@@ -269,6 +283,27 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
   };
 }
 
+/**
+ * An activity's signal as Linear documents them (agent-signals): `select` goes with an
+ * elicitation and lists its options, each with a value; `auth` with an elicitation and a URL.
+ */
+function activitySignal(input: Variables, type: unknown): { signal: string | null; signalMetadata: Record<string, unknown> | null } {
+  const signal = input.signal ?? null;
+  const metadata = input.signalMetadata ?? null;
+  if (signal !== null && !["auth", "continue", "select", "stop"].includes(signal as string)) {
+    throw new LinearGraphQLError("validation", `Value "${String(signal)}" does not exist in "AgentActivitySignal" enum.`);
+  }
+  if (signal === "select") {
+    const options = (metadata as { options?: unknown } | null)?.options;
+    const valid = type === "elicitation" && Array.isArray(options) && options.length > 0 && options.every((o) => typeof (o as { value?: unknown })?.value === "string");
+    if (!valid) throw new LinearGraphQLError("invalidInput", "Argument Validation Error", "A select signal goes with an elicitation and needs signalMetadata.options, each with a value.");
+  }
+  if (metadata !== null && (typeof metadata !== "object" || Array.isArray(metadata))) {
+    throw new LinearGraphQLError("invalidInput", "Argument Validation Error", "signalMetadata must be an object.");
+  }
+  return { signal: signal as string | null, signalMetadata: metadata as Record<string, unknown> | null };
+}
+
 function raise(error: Error): never {
   throw error;
 }
@@ -288,6 +323,12 @@ function controlRoutes(store: LinearStore): Hono {
     if (!parsed.success) return c.json({ error: "invalid issue", issues: parsed.error.issues }, 400);
     if (!store.team(parsed.data.teamId)) return c.json({ error: "no such team" }, 404);
     return c.json(issueShape(store.seedIssue(parsed.data), store), 201);
+  });
+  // A person of the workspace: a guest, an admin, a suspended account (others are plain members).
+  control.post("/users", async (c) => {
+    const parsed = await parse(c, userSeed);
+    if (!parsed.success) return c.json({ error: "invalid user", issues: parsed.error.issues }, 400);
+    return c.json(store.seedUser(parsed.data), 201);
   });
   // A person's comment, as it exists on Linear before the webhook about it is sent.
   control.post("/comments", async (c) => {
