@@ -24,6 +24,8 @@ const Issue = z.object({
   labels: z.array(Label).optional(),
   pull_request: z.unknown().optional(),
   created_at: Timestamp,
+  closed_at: Timestamp.nullish(),
+  state_reason: z.string().max(40).nullish(),
 });
 const PullRequest = Issue.extend({
   draft: z.boolean().optional(),
@@ -33,7 +35,14 @@ const PullRequest = Issue.extend({
   base: z.object({ ref: z.string() }).optional(),
   head: z.object({ ref: z.string() }).optional(),
 });
-const Comment = z.object({ id: z.number().int().positive(), body: z.string(), html_url: z.string(), created_at: Timestamp });
+const Comment = z.object({
+  id: z.number().int().positive(),
+  body: z.string(),
+  html_url: z.string(),
+  created_at: Timestamp,
+  /** OWNER, MEMBER, COLLABORATOR…: what the author is to the repository. */
+  author_association: z.string().max(40).optional(),
+});
 const Envelope = z.object({
   action: z.string().max(100).optional(),
   sender: User,
@@ -92,6 +101,19 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
       const kind: EventKind = event === "issues.opened" ? "issue_opened" : event === "issues.reopened" ? "issue_reopened" : "issue_assigned";
       return emit(context, kind, issue, { text: issue.body ?? "", addressedToBot: true, isPullRequest: false });
     }
+    case "issues.closed": {
+      const parsed = IssueDelivery.safeParse(payload);
+      if (!parsed.success) return malformed(parsed.error);
+      const { issue } = parsed.data;
+      // Heard where the bot takes part, or where a chat thread follows the ticket; one close, whatever its delivery id.
+      return emit(context, "issue_closed", issue, {
+        text: issue.state_reason === "not_planned" ? "closed as not planned" : "closed as completed",
+        addressedToBot: false,
+        isPullRequest: false,
+        occurredAt: issue.closed_at ?? undefined,
+        aliases: [`github:closed:${base.repository.full_name}#${issue.number}:${issue.closed_at ?? delivery.data}`],
+      });
+    }
     case "pull_request.opened":
     case "pull_request.ready_for_review": {
       const parsed = PullRequestDelivery.safeParse(payload);
@@ -128,6 +150,7 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
         url: comment.html_url,
         occurredAt: comment.created_at,
         ...(approval ? { approval } : {}),
+        ...(comment.author_association ? { roles: [`association:${comment.author_association}`] } : {}),
       });
     }
     default:
@@ -141,8 +164,11 @@ interface EmitOptions {
   isPullRequest: boolean;
   commentId?: number;
   url?: string;
-  occurredAt?: string;
+  occurredAt?: string | undefined;
   changes?: NormalizedEventInput["changes"];
+  aliases?: string[];
+  /** What the sender is to the repository (`association:MEMBER`), for who may speak for a ticket. */
+  roles?: string[];
   /** `/approve` or `/deny`: meant for the oldest request open in the conversation. */
   approval?: NormalizedEventInput["approval"];
 }
@@ -158,6 +184,7 @@ function emit(
   const event: NormalizedEventInput = {
     channel: "github",
     dedupeId: delivery,
+    ...(options.aliases ? { aliases: options.aliases } : {}),
     conversationKey: `github:${owner}/${repo}#${thread.number}`,
     kind,
     actor: {
@@ -165,6 +192,7 @@ function emit(
       name: base.sender.login,
       isBot: base.sender.type === "Bot",
       isSelf: isBotLogin(base.sender.login, config.botName),
+      ...(options.roles ? { roles: options.roles } : {}),
     },
     text: options.text,
     addressedToBot: options.addressedToBot,

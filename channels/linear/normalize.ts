@@ -29,6 +29,8 @@ const IssueEvent = Envelope.extend({
     url: z.string(),
     assigneeId: z.string().nullish(),
     labels: z.array(z.object({ name: z.string() })).optional(),
+    stateId: z.string().optional(),
+    state: z.object({ name: z.string().max(100), type: z.string().max(40) }).optional(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   }),
@@ -91,6 +93,9 @@ const NOTIFICATION_KINDS = new Map<string, EventKind>([
   ["issueCommentMention", "mention"],
 ]);
 
+/** Linear's workflow state types that end an issue. */
+const CLOSED_STATE_TYPES = new Set(["completed", "canceled"]);
+
 /** Two webhooks about the same assignment within this window are one occurrence (see `assignmentAliases`). */
 const ASSIGNMENT_WINDOW_MS = 60_000;
 
@@ -152,6 +157,22 @@ function issueEvent(payload: unknown, { config, botId, delivery }: Context): Int
   if (!parsed.success) return malformed(parsed.error);
   const { action, data, updatedFrom, actor } = parsed.data;
   if (action !== "create" && action !== "update") return { type: "ignore", reason: `Issue "${action}" events do not start a turn` };
+  // Moved to a completed or canceled state: heard where a chat thread follows the ticket.
+  if (action === "update" && updatedFrom != null && "stateId" in updatedFrom && data.state && CLOSED_STATE_TYPES.has(data.state.type)) {
+    return emit({
+      dedupeId: delivery ?? `Issue:${data.id}:closed:${data.updatedAt}`,
+      aliases: [`linear:closed:${data.id}:${data.stateId ?? data.state.name}:${data.updatedAt}`],
+      issueId: data.id,
+      kind: "issue_closed",
+      actor: { id: actor?.id ?? "linear", name: actor?.name ?? "Linear", isBot: actor?.type !== undefined && actor.type !== "user", isSelf: actor?.id !== undefined && actor.id === botId },
+      text: `moved to ${data.state.name}`,
+      addressedToBot: false,
+      title: data.title,
+      url: data.url,
+      occurredAt: data.updatedAt,
+      botName: config.botName,
+    });
+  }
   if (!botId) return { type: "ignore", reason: "the bot's Linear user id is unknown; set LINEAR_BOT_USER_ID" };
   // Assignment arrives as an update whose `updatedFrom` holds the previous assigneeId.
   const assignedNow = data.assigneeId === botId;
