@@ -62,7 +62,13 @@ export function linearEvents(workspace: LinearWorkspace) {
   /** Issue `create` or `update` as Linear sends it; assignment is an update with `updatedFrom.assigneeId`. */
   function issueWebhook(
     issue: SeededIssue,
-    options: { action: "create" | "update"; assigneeId?: string | null; updatedFrom?: Record<string, unknown> },
+    options: {
+      action: "create" | "update";
+      assigneeId?: string | null;
+      updatedFrom?: Record<string, unknown>;
+      /** The workflow state the issue is in now (default: Triage); a move is `updatedFrom.stateId`. */
+      state?: { id: string; name: string; type: string };
+    },
   ): EntityWebhookPayloadWithIssueData {
     const assignee = options.assigneeId === BOT.id ? { id: BOT.id, name: BOT.name, email: "switchboard@apps.linear.app", url: "https://linear.app/switchboard-dev/profiles/switchboard" } : undefined;
     return {
@@ -87,8 +93,8 @@ export function linearEvents(workspace: LinearWorkspace) {
         updatedAt: new Date().toISOString(),
         teamId: issue.team.id,
         team: { id: issue.team.id, key: issue.identifier.split("-")[0]!, name: "Team" },
-        stateId: "00000000-0000-4000-8000-000000000001",
-        state: { id: "00000000-0000-4000-8000-000000000001", name: "Triage", type: "triage", color: "#fc7840" },
+        stateId: options.state?.id ?? "00000000-0000-4000-8000-000000000001",
+        state: options.state ? { color: "#5e6ad2", ...options.state } : { id: "00000000-0000-4000-8000-000000000001", name: "Triage", type: "triage", color: "#fc7840" },
         labelIds: [],
         labels: [],
         previousIdentifiers: [],

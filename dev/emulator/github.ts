@@ -18,6 +18,7 @@ import {
 } from "./github-http.ts";
 import { createGitHubStore, type Author, type IssueRef } from "./github-state.ts";
 import { REPOSITORY_ROLES, collaboratorPermissionShape, createCollaborators, type RepositoryRole } from "./github-collaborators.ts";
+import { closeIssue, registerIssueRoutes } from "./github-issues.ts";
 import { DEV_GITHUB_INSTALLATION_ID } from "./defaults.ts";
 import {
   REACTION_CONTENTS,
@@ -330,6 +331,8 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     return ghJson(c, paginate(c, files.slice(0, PULL_REQUEST_FILES_CAP)));
   });
 
+  registerIssueRoutes(gh, { store, apiRoot, author: (c) => authorFor(c.get("identity")), readJson });
+
   gh.all("*", () => {
     throw notFound();
   });
@@ -367,6 +370,20 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
       association: "CONTRIBUTOR",
     });
     return c.json(store.commentShape(apiRoot(c), ref), 201);
+  });
+
+  // A maintainer closing an issue on github.com, before the `issues.closed` webhook about it is sent.
+  control.post("/issues/:owner/:repo/:n{[0-9]+}/close", async (c) => {
+    const parsed = z.object({ user: z.string().min(1), reason: z.enum(["completed", "not_planned"]).optional() }).safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: "invalid close", issues: parsed.error.issues }, 400);
+    const closed = closeIssue(store, apiRoot(c), {
+      owner: c.req.param("owner"),
+      repo: c.req.param("repo"),
+      number: Number(c.req.param("n")),
+      user: userShape(parsed.data.user, userIdFor(parsed.data.user)),
+      ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+    });
+    return closed ? c.json(closed) : c.json({ error: "no such issue" }, 404);
   });
 
   return {

@@ -258,6 +258,25 @@ export function createLinearStore(now: () => Date, viewer: LinearUser, organizat
       issues.set(issue.id, issue);
       return issue;
     },
+    /** An issue created through the API (`issueCreate`), with a client-chosen id when given. */
+    createIssue(input: { id?: string; teamId: string; title: string; description?: string; priority?: number; labelIds?: string[]; creatorId: string }): LinearIssue {
+      const issue = store.seedIssue({ ...(input.id ? { id: input.id } : {}), teamId: input.teamId, title: input.title, description: input.description ?? "", priority: input.priority ?? 0, creatorId: input.creatorId });
+      issue.labelIds = [...new Set(input.labelIds ?? [])];
+      return issue;
+    },
+    /** Moves an issue to one of its team's workflow states (by name); returns the state it left. */
+    setIssueState(issue: LinearIssue, stateName: string): { from: LinearState; to: LinearState } | null {
+      const team = teams.get(issue.teamId)!;
+      const to = team.states.find((s) => s.name.toLowerCase() === stateName.toLowerCase());
+      const from = team.states.find((s) => s.id === issue.stateId)!;
+      if (!to) return null;
+      issue.stateId = to.id;
+      issue.updatedAt = stamp();
+      return { from, to };
+    },
+    teams: () => [...teams.values()],
+    issues: () => [...issues.values()],
+    stateOf: (issue: LinearIssue) => teams.get(issue.teamId)?.states.find((s) => s.id === issue.stateId),
     touch(issue: LinearIssue) {
       issue.updatedAt = stamp();
     },
@@ -274,7 +293,7 @@ export function createLinearStore(now: () => Date, viewer: LinearUser, organizat
       comments.set(comment.id, comment);
       return comment;
     },
-    hasEntity: (id: string) => comments.has(id) || relations.has(id) || [...sessions.values()].some((s) => s.activities.some((a) => a.id === id)),
+    hasEntity: (id: string) => issues.has(id) || comments.has(id) || relations.has(id) || [...sessions.values()].some((s) => s.activities.some((a) => a.id === id)),
     addRelation(input: Omit<LinearRelation, "createdAt" | "id"> & { id?: string }): LinearRelation {
       const relation: LinearRelation = { ...input, id: input.id ?? crypto.randomUUID(), createdAt: stamp() };
       relations.set(relation.id, relation);

@@ -19,6 +19,7 @@ import {
   teamShape,
   userShape,
 } from "./linear-shapes.ts";
+import { issueWithState, ticketResolvers } from "./linear-tickets.ts";
 import {
   commentSeed,
   createLinearStore,
@@ -120,7 +121,7 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
     viewer: (_v, me) => ({ viewer: userShape(me, urlKey, true) }),
     organization: () => ({ organization: { __typename: "Organization", id: organizationId, name: organizationId === options.organizationId ? store.organization.name : `Workspace ${organizationId.slice(0, 8)}`, urlKey } }),
     user: (v, me) => ({ user: userShape(store.user(str(v.id, "id")), urlKey, v.id === me.id) }),
-    issue: (v) => ({ issue: issueShape(issueOf(v.id), store) }),
+    issue: (v) => ({ issue: issueWithState(issueOf(v.id), store) }),
     issue_comments: (v) => ({ issue: { comments: connection(store.commentsOf(issueOf(v.id).id).map((c) => commentShape(c, store))) } }),
     issue_labels: (v) => {
       const issue = issueOf(v.id);
@@ -137,6 +138,7 @@ export function createLinearPlatform(core: Core, options: LinearOptions): Platfo
       const team = teamOf(v.id);
       return { team: { states: connection(team.states.map((s) => stateShape(s, team.id))) } };
     },
+    ...ticketResolvers(store, { invalid: (message) => new LinearGraphQLError("invalidInput", message), notFound, freshId }),
     agentSession: (v) => ({ agentSession: sessionShape(sessionOf(v.id)) }),
     agentSession_activities: (v) => ({ agentSession: { activities: connection(sessionOf(v.id).activities.map(activityShape)) } }),
 
@@ -323,6 +325,16 @@ function controlRoutes(store: LinearStore): Hono {
     if (!parsed.success) return c.json({ error: "invalid issue", issues: parsed.error.issues }, 400);
     if (!store.team(parsed.data.teamId)) return c.json({ error: "no such team" }, 404);
     return c.json(issueShape(store.seedIssue(parsed.data), store), 201);
+  });
+  // A person moving an issue to another workflow state ("Done", "Canceled"), before the Issue update webhook.
+  control.post("/issues/:id/state", async (c) => {
+    const issue = store.issue(c.req.param("id"));
+    if (!issue) return c.json({ error: "no such issue" }, 404);
+    const parsed = await parse(c, z.object({ state: z.string().min(1) }));
+    if (!parsed.success) return c.json({ error: "invalid state", issues: parsed.error.issues }, 400);
+    const moved = store.setIssueState(issue, parsed.data.state);
+    if (!moved) return c.json({ error: "the team has no such state" }, 400);
+    return c.json({ issue: issueWithState(issue, store), from: moved.from, to: moved.to });
   });
   // A person of the workspace: a guest, an admin, a suspended account (others are plain members).
   control.post("/users", async (c) => {
