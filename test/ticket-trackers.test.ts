@@ -1,12 +1,12 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { GitHubConfig } from "../channels/github/config.ts";
 import { LinearConfig } from "../channels/linear/config.ts";
 import { githubTracker } from "../agents/triage/tickets/github.ts";
 import { linearTracker } from "../agents/triage/tickets/linear.ts";
 import { TicketSettings, trackerFor } from "../agents/triage/tickets/settings.ts";
 import { chatReport, DUPLICATE_THRESHOLD, reportVector, similarity } from "../agents/triage/tickets/similarity.ts";
-import { TEST_TICKETS } from "./env.ts";
+import { TEST_APP, TEST_TICKETS } from "./env.ts";
 import { recordedCalls } from "./support/emulator.ts";
 import { ticketIssues, ticketTeam } from "./support/tickets.ts";
 
@@ -32,6 +32,24 @@ describe("filing is exactly once across a crash after the tracker accepted it", 
     const again = await linear().create(ticket, { idempotencyKey: key, replay: true });
     expect(again.id).toBe(first.id);
     expect((await ticketTeam()).issues.filter((issue) => issue.title === ticket.title)).toHaveLength(1);
+  });
+});
+
+describe("filing as a GitHub App", () => {
+  it("finds the App's installation on the repository with its JWT, then files as the App's bot", async () => {
+    const config = GitHubConfig.parse({
+      BOT_NAME: TEST_APP.slug,
+      GITHUB_WEBHOOK_SECRET: "unused",
+      GITHUB_APP_ID: String(TEST_APP.id),
+      GITHUB_PRIVATE_KEY: inject("githubAppKeyPkcs8"),
+      GITHUB_API_URL: `${(env as unknown as { GITHUB_API_URL: string }).GITHUB_API_URL}`,
+    });
+    const key = `app-${crypto.randomUUID()}:4`;
+    const ticket = await githubTracker(config, TEST_TICKETS.owner, TEST_TICKETS.repo).create({ title: "Filed by the App from chat", body: "> the report" }, { idempotencyKey: key, replay: false });
+    const lookups = await recordedCalls("github", `/repos/${TEST_TICKETS.owner}/${TEST_TICKETS.repo}/installation`);
+    expect(lookups.at(-1)?.status).toBe(200);
+    const issue = (await ticketIssues()).find((candidate) => `${TEST_TICKETS.owner}/${TEST_TICKETS.repo}#${candidate.number}` === ticket.id) as unknown as { user: { login: string; type: string } };
+    expect(issue.user).toMatchObject({ login: `${TEST_APP.slug}[bot]`, type: "Bot" });
   });
 });
 

@@ -132,7 +132,8 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
       throw new GitHubError(401, result.message);
     }
     for (const [k, v] of Object.entries(rateLimitHeaders(limiter.consume(result.credential, 5000)))) c.header(k, v);
-    const isAppRoute = /^\/github\/app(\/|$)/.test(c.req.path);
+    // Routes only an App's JWT may call: its own, and finding its installation on a repository.
+    const isAppRoute = /^\/github\/(app(\/|$)|repos\/[^/]+\/[^/]+\/installation$)/.test(c.req.path);
     if (isAppRoute && result.identity.kind !== "app") throw new GitHubError(401, JWT_MESSAGES.undecodable);
     if (!isAppRoute && result.identity.kind === "app") {
       throw new GitHubError(403, "Resource not accessible by integration");
@@ -177,6 +178,12 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
     if (!app) throw notFound();
     // One installation, on the app owner's account: what a bot installed on its own organization sees.
     return ghJson(c, paginate(c, [installationShape(DEV_GITHUB_INSTALLATION_ID, { ...app.config, clientId: app.integration.client_id ?? "" }, app.owner)]));
+  });
+
+  // The App is installed on every repository of its owner's account, as the dev App is.
+  gh.get("/repos/:owner/:repo/installation", (c) => {
+    if (!app) throw notFound();
+    return ghJson(c, installationShape(DEV_GITHUB_INSTALLATION_ID, { ...app.config, clientId: app.integration.client_id ?? "" }, app.owner));
   });
 
   gh.post("/app/installations/:installation_id{[0-9]+}/access_tokens", async (c) => {
