@@ -15,7 +15,7 @@ const WORDS_ONLY: FeatureConfig = {
   groupWeights: { title: 1, titleChars: 0.6, body: 1, bodyChars: 0, comment: 0, heading: 0, struct: 0, structPairs: 0, code: 0, lead: 0, tail: 0, sectionLead: 0, paraLead: 0, template: 0 },
 };
 
-/** A report above this similarity is offered as a duplicate (see test/tickets-similarity.test.ts for the cases it separates). */
+/** A report above this similarity is offered as a duplicate (test/ticket-trackers.test.ts holds the cases it separates). */
 export const DUPLICATE_THRESHOLD = 0.35;
 
 /** Words that carry no subject: without them two unrelated reports in plain English share little. */
