@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { classifyIssue } from "../agents/triage/classifier/index.ts";
 import worker from "../src/worker.ts";
 
-export { ConversationAgent, DiscordGateway } from "../src/worker.ts";
+export { ConversationAgent, DiscordGateway, Installation, InstallationIndex, UsageLedger } from "../src/worker.ts";
 
 const bench = new Hono<{ Bindings: Env }>();
 

@@ -1,4 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4Message } from "@ai-sdk/provider";
+import type { z } from "zod";
 import { EventKind, type NormalizedEvent } from "./event.ts";
 import type { Tool, ToolSet } from "./harness/tools.ts";
 
@@ -27,6 +28,19 @@ export const DEFAULT_LIMITS: AgentLimits = {
   approvalTimeoutMs: 24 * 3_600_000,
 };
 
+/**
+ * Spending limits. A turn that reaches one stops with a reply that says so, before its next model
+ * call; tools already run stay journaled. Days are UTC; tokens are input plus output.
+ */
+export interface AgentBudgets {
+  readonly turnTokens?: number;
+  readonly conversationTokensPerDay?: number;
+  readonly conversationUsdPerDay?: number;
+  /** Per workspace: a Slack team, a GitHub installation or owner, a Linear organization, a Discord server. */
+  readonly tenantTokensPerDay?: number;
+  readonly tenantUsdPerDay?: number;
+}
+
 export interface AgentDeclaration {
   /** The agent's id: in logs, in the live view, and in the conversations it owns. */
   readonly name: string;
@@ -42,14 +56,21 @@ export interface AgentDeclaration {
   /** Event kinds that start a turn. At least one. */
   readonly triggers: readonly EventKind[];
   readonly limits?: Partial<AgentLimits>;
+  readonly budgets?: AgentBudgets;
   /** The user message a turn starts with; by default the event rendered as text. */
   readonly prompt?: (event: NormalizedEvent) => LanguageModelV4Message;
+  /**
+   * The agent's own variables, as a zod schema over the Worker's env (issues name the variable,
+   * never its value). Its tools read the result with `context.settings()`; `/health` lists its problems.
+   */
+  readonly settings?: z.ZodType<unknown>;
 }
 
 /** A checked agent, as the runtime runs it. */
-export interface AgentDefinition extends Omit<AgentDeclaration, "tools" | "limits" | "prompt"> {
+export interface AgentDefinition extends Omit<AgentDeclaration, "tools" | "limits" | "prompt" | "budgets"> {
   readonly tools: readonly Tool[];
   readonly limits: AgentLimits;
+  readonly budgets: AgentBudgets;
   readonly prompt: (event: NormalizedEvent) => LanguageModelV4Message;
 }
 
@@ -106,6 +127,10 @@ export function defineAgent(declaration: AgentDeclaration): AgentDefinition {
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value < 1) fail(`limits.${key} must be a positive integer`);
   }
+  const budgets = declaration.budgets ?? {};
+  for (const [key, value] of Object.entries(budgets)) {
+    if (value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))) fail(`budgets.${key} must be a positive number`);
+  }
   return {
     name: declaration.name,
     instructions: declaration.instructions,
@@ -113,7 +138,9 @@ export function defineAgent(declaration: AgentDeclaration): AgentDefinition {
     tools,
     triggers,
     limits,
+    budgets,
     prompt: declaration.prompt ?? renderEvent,
+    ...(declaration.settings ? { settings: declaration.settings } : {}),
   };
 }
 

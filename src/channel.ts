@@ -102,6 +102,14 @@ export interface Outbound {
    */
   working?(on: boolean, effect: EffectContext): Promise<void>;
   /**
+   * Opens a reply that grows in place while the turn runs (Slack's streaming messages, Discord's
+   * edits), exactly once per idempotency key: with `effect.replay` it first looks for the one an
+   * earlier attempt opened. A channel without it answers once, when the turn ends.
+   */
+  openLive?(effect: EffectContext): Promise<LiveReply>;
+  /** The live reply an earlier attempt of this turn opened, by the id the journal recorded. */
+  resumeLive?(id: string): LiveReply;
+  /**
    * Asks for a person's approval of a tool call in the platform's own form (buttons where it has
    * them), exactly once per idempotency key. Without it, the request is a reply asking for
    * `/approve` or `/deny`.
@@ -116,6 +124,29 @@ export interface Outbound {
   mayApprove?(event: NormalizedEvent): Promise<boolean>;
   /** Tells someone who may not decide that they may not: privately where the platform can. */
   refuseApprover?(event: NormalizedEvent, reason: string): Promise<void>;
+}
+
+/** A tool step as a live reply shows it: a progress line, or a task in Slack's timeline. */
+export interface LiveStep {
+  /** Stable for the step, so its later updates replace the earlier ones. */
+  readonly id: string;
+  readonly title: string;
+  readonly status: "in_progress" | "complete" | "error";
+  readonly detail?: string;
+}
+
+/**
+ * A reply that grows in place. `append` and `step` are shown as soon as the platform's limits
+ * allow (a channel buffers and waits out rate limits; nothing is lost, since `finish` writes the
+ * whole answer); `finish` is the turn's reply step, exactly once, also after a crash.
+ */
+export interface LiveReply {
+  /** The platform id of the message, journaled when it opens. */
+  readonly id: string;
+  append(text: string): Promise<void>;
+  step(update: LiveStep): Promise<void>;
+  /** Makes the message the whole answer (replacing what was streamed) and closes it. */
+  finish(markdown: string, effect: EffectContext): Promise<PostedMessage>;
 }
 
 /**

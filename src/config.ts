@@ -26,6 +26,11 @@ export const CoreConfig = z
       .enum(["true", "false"])
       .default("false")
       .transform((value) => value === "true"),
+    /**
+     * Spans and usage accounting of every turn. `off` only to measure what they cost (the
+     * benchmark does); budgets are not enforced then.
+     */
+    TURN_TELEMETRY: z.enum(["on", "off"]).default("on"),
   })
   .superRefine((env, ctx) => {
     const provider = env.MODEL?.split(":")[0];
@@ -129,3 +134,25 @@ export const listVariable = z
       .map((item) => item.trim())
       .filter(Boolean),
   );
+
+/** An agent's own settings (its `settings` schema over the env), or the problems that keep it from them. */
+export type AgentSettings = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problems: readonly string[] };
+
+const agentSettingsCache = new WeakMap<object, Map<string, AgentSettings>>();
+
+/** Parses an agent's settings once per isolate; an agent without a schema has none (`undefined`). */
+export function loadAgentSettings(bindings: object, agent: { readonly name: string; readonly settings?: z.ZodType<unknown> }): AgentSettings {
+  let parsed = agentSettingsCache.get(bindings);
+  if (!parsed) agentSettingsCache.set(bindings, (parsed = new Map()));
+  const cached = parsed.get(agent.name);
+  if (cached) return cached;
+  let settings: AgentSettings;
+  try {
+    const result = agent.settings?.safeParse(bindings);
+    settings = !result ? { ok: true, value: undefined } : result.success ? { ok: true, value: result.data } : { ok: false, problems: describeIssues(result.error) };
+  } catch (error) {
+    settings = { ok: false, problems: [`the ${agent.name} agent's settings could not be read (${error instanceof Error ? error.name : typeof error})`] };
+  }
+  parsed.set(agent.name, settings);
+  return settings;
+}

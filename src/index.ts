@@ -3,7 +3,8 @@
  * agent folder needs comes from here; the runtime, the ingress and the channels do the rest.
  */
 export { defineAgent, renderEvent, AgentDefinitionError, DEFAULT_LIMITS, PROMPT_EVENT_KEY } from "./agent.ts";
-export type { AgentDeclaration, AgentDefinition, AgentLimits, PromptEvent } from "./agent.ts";
+export type { AgentBudgets, AgentDeclaration, AgentDefinition, AgentLimits, PromptEvent } from "./agent.ts";
+export type { ModelPrice, PriceTable } from "./pricing.ts";
 export { defineTool, channelTools } from "./harness/tools.ts";
 export type { Tool, ToolContext, ToolSet, ProgressStep } from "./harness/tools.ts";
 export { defineEmbeddedModel } from "./models/embedded.ts";

@@ -4,13 +4,23 @@ import type { AcceptOutcome, Channel } from "./channel.ts";
 import type { NormalizedEvent } from "./event.ts";
 import { createIngress } from "./ingress/app.ts";
 import { createOperatorApi } from "./operator.ts";
+import { loadConfig } from "./config.ts";
+import { parseModelSpec } from "./models/index.ts";
+import type { PriceTable } from "./pricing.ts";
 import { createRouter, type Route } from "./routing.ts";
+import { ledgerName, utcDay } from "./runtime/ledger.ts";
 import { ConversationRuntime, type RuntimeRegistry } from "./runtime/conversation.ts";
 
 export interface SwitchboardOptions {
   readonly channels: readonly Channel<unknown>[];
   readonly agents: readonly AgentDefinition[];
   readonly routes: readonly Route[];
+  /**
+   * Model prices, by model id or MODEL spec (`"openai:gpt-4.1-mini": { inputPerMillion: 0.4,
+   * outputPerMillion: 1.6 }`), copied from your provider's pricing page: costs in the live view,
+   * dollar budgets, /health. Embedded models cost nothing.
+   */
+  readonly prices?: PriceTable;
 }
 
 /**
@@ -23,9 +33,9 @@ export interface SwitchboardOptions {
  * export default switchboard.app;
  * ```
  */
-export function createSwitchboard({ channels, agents, routes }: SwitchboardOptions) {
+export function createSwitchboard({ channels, agents, routes, prices = {} }: SwitchboardOptions) {
   const router = createRouter(agents, routes);
-  const registry: RuntimeRegistry = { router, channels };
+  const registry: RuntimeRegistry = { router, channels, prices };
 
   class Conversation extends ConversationRuntime {
     protected override get registry(): RuntimeRegistry {
@@ -42,7 +52,7 @@ export function createSwitchboard({ channels, agents, routes }: SwitchboardOptio
     return env.CONVERSATION.getByName(event.conversationKey).accept(event, decision.agent.name);
   }
 
-  const app = createIngress({ channels, dispatch });
+  const app = createIngress({ channels, dispatch, agents, health: (env) => usageHealth(env, channels, prices) });
 
   // The live view of conversations (the dev playground). Off unless AGENT_INSPECTOR=true: it
   // shows conversation contents to whoever can reach the Worker.
@@ -72,3 +82,16 @@ export function createSwitchboard({ channels, agents, routes }: SwitchboardOptio
 }
 
 export type Switchboard = ReturnType<typeof createSwitchboard>;
+
+/** Today's spend across every conversation, for /health: totals only. */
+async function usageHealth(env: Env, channels: readonly Channel<unknown>[], prices: PriceTable): Promise<Record<string, unknown>> {
+  const config = loadConfig(env, channels);
+  const spec = parseModelSpec(config.core.MODEL);
+  const priced = !spec || prices[`${spec.provider}:${spec.modelId}`] !== undefined || prices[spec.modelId] !== undefined;
+  try {
+    const today = await env.USAGE_LEDGER.getByName(ledgerName("*")).totals();
+    return { usage: { day: utcDay(), ...today, ...(priced ? {} : { unpricedModel: config.core.MODEL }) } };
+  } catch {
+    return { usage: { day: utcDay(), error: "the usage ledger did not answer" } };
+  }
+}

@@ -20,4 +20,7 @@ export class DiscordGateway extends DiscordGatewayObject {
 /** Installations (OAuth installs) and their index (INSTALLATIONS, INSTALLATION_INDEX). */
 export { Installation, InstallationIndex } from "./installations/objects.ts";
 
+/** What each workspace, and everything together, spent per day (USAGE_LEDGER). */
+export { UsageLedger } from "./runtime/ledger.ts";
+
 export default switchboard.app satisfies ExportedHandler<Env>;

@@ -18,6 +18,7 @@ import {
   slackCalls,
   slackState,
   uniqueChannel,
+  botMessages,
 } from "./support/slack.ts";
 
 const keyOf = (channel: string, threadTs: string) => `slack:${TEST_SLACK.teamId}:${channel}:${threadTs}`;
@@ -42,9 +43,9 @@ describe("Slack: mentions, threads and DMs", () => {
 
     const state = await settled(keyOf(channel, ts));
     expect(state.last).toMatchObject({ status: "done" });
-    const sent = await posts(channel);
-    expect(JSON.parse((sent[0]!.body as Record<string, string>).metadata!)).toEqual({ event_type: "switchboard_reply", event_payload: { key: expect.any(String) } });
-    expect(okResponse(sent[0]!)).toBe(true);
+    const sent = await botMessages(channel);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.metadata).toEqual({ event_type: "switchboard_reply", event_payload: { key: expect.any(String) } });
     // The working indicator: added on the triggering message, removed when done.
     const reactions = (await slackCalls(channel)).filter((c) => c.path.startsWith("/reactions."));
     expect(reactions.map((c) => [c.path, (c.body as { timestamp: string }).timestamp, (c.body as { name: string }).name])).toEqual([
@@ -67,7 +68,7 @@ describe("Slack: mentions, threads and DMs", () => {
 
     const state = await settled(keyOf(channel, ts));
     expect(state.turns).toEqual({ done: 1, failed: 0 });
-    expect(await posts(channel)).toHaveLength(1);
+    expect(await botMessages(channel)).toHaveLength(1);
   });
 
   it("follow-ups in the thread reach the bot once it has replied; earlier chatter does not", async () => {
@@ -83,7 +84,7 @@ describe("Slack: mentions, threads and DMs", () => {
     const followUp = await reply("thanks, and what should I try first?");
     expect(await followUp.json()).toMatchObject({ status: "accepted", conversationKey: keyOf(channel, root) });
     await settled(keyOf(channel, root));
-    expect(await posts(channel)).toHaveLength(2);
+    expect(await botMessages(channel)).toHaveLength(2);
   });
 
   it("in a DM the working indicator is the assistant thread status, set then cleared", async () => {
@@ -144,7 +145,7 @@ describe("Slack: slash commands and buttons", () => {
     const answers = (await slackState()).responses.filter((r) => r.path === `/hooks${hook}`);
     expect(answers).toHaveLength(1);
     expect(answers[0]!.body).toMatchObject({ response_type: "in_channel", text: expect.stringMatching(/.+/) });
-    expect(await posts(channel)).toEqual([]);
+    expect(await botMessages(channel)).toEqual([]);
   });
 
   it("block_actions on the bot's own message → routed to the thread that posted it, answered there", async () => {
@@ -152,7 +153,7 @@ describe("Slack: slash commands and buttons", () => {
     const root = newTs();
     await postEvent(eventCallback(mentionEvent(channel, "should we roll back the release?", root)));
     await settled(keyOf(channel, root));
-    const botTs = ((await posts(channel))[0]!.response as { ts: string }).ts;
+    const botTs = (await botMessages(channel))[0]!.ts;
     const response = await postInteraction({
       type: "block_actions",
       user: { id: "U0HUMAN005", username: "jane", name: "jane", team_id: TEST_SLACK.teamId },
@@ -170,7 +171,7 @@ describe("Slack: slash commands and buttons", () => {
     expect(await response.json()).toMatchObject({ status: "accepted", conversationKey: keyOf(channel, root) });
     const state = await settled(keyOf(channel, root));
     expect(state.turns).toEqual({ done: 2, failed: 0 });
-    expect((await posts(channel)).map((c) => (c.body as { thread_ts: string }).thread_ts)).toEqual([root, root]);
+    expect((await botMessages(channel)).map((message) => message.thread_ts)).toEqual([root, root]);
   });
 });
 
@@ -194,7 +195,7 @@ describe("Slack: failures and re-runs", () => {
       await injectFault({
         platform: "slack",
         method: "POST",
-        pathPattern: "^/chat\\.postMessage$",
+        pathPattern: "^/chat\\.startStream$",
         kind: "status",
         status: 200,
         body: { ok: false, error: "channel_not_found" },
@@ -204,7 +205,7 @@ describe("Slack: failures and re-runs", () => {
     await postEvent(eventCallback(mentionEvent(channel, "is anyone looking at the outage?", ts)));
     const state = await settled(keyOf(channel, ts), 40_000);
     expect(state.turns).toEqual({ done: 0, failed: 1 });
-    expect(state.last).toMatchObject({ status: "failed", error: "chat.postMessage failed: channel_not_found" });
-    expect((await posts(channel)).length).toBe(1);
+    expect(state.last).toMatchObject({ status: "failed", error: "chat.startStream failed: channel_not_found" });
+    expect((await slackCalls(channel, "chat.startStream")).length).toBe(1);
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { SlackCallError, slackCall, slackClient } from "./client.ts";
 import { SLACK_API_DEFAULT, type SlackConfig } from "./config.ts";
 import { toSlackMessages } from "./format.ts";
 import { mayApprove, refuse, requestBlocks, resolve } from "./approval.ts";
+import { openSlackStream, slackStream } from "./live.ts";
 
 
 /** The message metadata type every reply carries, so a re-run can find what it already posted. */
@@ -41,6 +42,15 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
         },
       });
     },
+
+    // A slash command answers through its response URL, which has no streaming; elsewhere the
+    // answer grows in the thread.
+    ...(viaResponseUrl
+      ? {}
+      : {
+          openLive: (effect: EffectContext) => openSlackStream(client(), target, effect),
+          resumeLive: (id: string) => slackStream(client(), target, id),
+        }),
 
     async requestApproval(request, effect) {
       // A slash command's conversation has no thread for the buttons' message to live in.

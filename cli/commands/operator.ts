@@ -52,8 +52,9 @@ export function formatReport(report: ConversationReport): string {
     `Conversation ${report.conversationKey}`,
     `  agent     ${report.agent ?? "(none yet: no event accepted)"}`,
     `  replied   ${report.participated ? "yes" : "no"}`,
-    `  turns     ${counts.done} done, ${counts.failed} failed, ${counts.pending} pending`,
+    `  turns     ${counts.done} done, ${counts.failed} failed, ${counts.pending} pending, ${counts.parked} waiting for approval`,
     `  history   ${report.historyMessages} messages kept for the model`,
+    `  usage     today ${tokens(report.usage.today)}; this month ${tokens(report.usage.kept)}`,
     "",
   ];
   if (report.inbox.length === 0) lines.push("Inbox: empty");
@@ -104,4 +105,8 @@ export async function discordGateway(target: OperatorTarget, action: GatewayActi
 function causeOf(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   return cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+}
+
+function tokens(spent: { inputTokens: number; outputTokens: number; usd: number }): string {
+  return `${spent.inputTokens.toLocaleString("en")} in + ${spent.outputTokens.toLocaleString("en")} out tokens, $${spent.usd.toFixed(4)}`;
 }

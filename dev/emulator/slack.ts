@@ -88,6 +88,12 @@ interface StoredMessage {
   blocks?: unknown;
   edited?: { user: string; ts: string };
   reply_count?: number;
+  /** A message opened by chat.startStream: it grows until chat.stopStream. */
+  streaming?: boolean;
+  /** The latest state of each task a stream showed (task_update chunks), in order of first appearance. */
+  tasks?: { id: string; title: string; status: string; output?: string }[];
+  /** How many times the stream grew, so a test sees it grew rather than arrived whole. */
+  appends?: number;
 }
 
 const CHANNEL_ID = /^[CDG][A-Z0-9]{2,}$/;
@@ -137,8 +143,9 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
     if (!CHANNEL_ID.test(id)) throw new SlackError("channel_not_found");
     return id;
   };
+  /** The message as Slack's API shows it: the emulator's own bookkeeping stays out. */
   const shape = (m: StoredMessage, withMetadata: boolean) => {
-    const { metadata, ...rest } = m;
+    const { metadata, streaming: _streaming, tasks: _tasks, appends: _appends, ...rest } = m;
     return withMetadata && metadata ? { ...rest, metadata } : rest;
   };
 
@@ -171,6 +178,34 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
     return message;
   };
 
+  /** The open stream a method names; a closed one refuses more, as Slack's does. */
+  const streamOf = (params: Params): StoredMessage => {
+    const message = find(channelArg(params), required(params, "ts", "message_not_found"));
+    if (!message) throw new SlackError("message_not_found");
+    if (!message.streaming) throw new SlackError("message_not_in_streaming_state");
+    if (message.user !== caller.botUserId) throw new SlackError("cant_update_message");
+    return message;
+  };
+  /** Adds a stream call's markdown and chunks to the message. */
+  const grow = (message: StoredMessage, params: Params) => {
+    const markdown = optional(params, "markdown_text");
+    if (markdown !== undefined) message.text += markdown;
+    const chunks = jsonArgument(params, "chunks", "invalid_chunks");
+    if (chunks === undefined) return;
+    if (!Array.isArray(chunks)) throw new SlackError("invalid_chunks");
+    for (const chunk of chunks as { type?: string; text?: string; id?: string; title?: string; status?: string; output?: string }[]) {
+      if (chunk.type === "markdown_text" && typeof chunk.text === "string") message.text += chunk.text;
+      else if (chunk.type === "task_update" && chunk.id && chunk.title && chunk.status) {
+        const tasks = (message.tasks ??= []);
+        const task = { id: chunk.id, title: chunk.title, status: chunk.status, ...(chunk.output ? { output: chunk.output } : {}) };
+        const at = tasks.findIndex((known) => known.id === chunk.id);
+        if (at === -1) tasks.push(task);
+        else tasks[at] = task;
+      } else if (chunk.type !== "plan_update" && chunk.type !== "blocks") throw new SlackError("invalid_chunks");
+    }
+    if (message.text.length > MAX_TEXT) throw new SlackError("msg_too_long");
+  };
+
   const methods: Record<string, (params: Params) => Params> = {
     "auth.test": () =>
       ({
@@ -197,8 +232,61 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       if (text !== undefined) message.text = text;
       const blocks = jsonArgument(params, "blocks", "invalid_blocks");
       if (blocks !== undefined) message.blocks = blocks;
+      const metadata = jsonArgument(params, "metadata", "invalid_metadata_format");
+      if (metadata !== undefined && !validMetadata(metadata)) throw new SlackError("invalid_metadata_format");
+      if (metadata !== undefined) message.metadata = metadata as StoredMessage["metadata"];
       message.edited = { user: caller.botUserId, ts: nextTs() };
       return { channel, ts: message.ts, text: message.text, message: shape(message, true) };
+    },
+    // Streaming messages: opened in a thread, grown with markdown and task updates, closed once.
+    "chat.startStream": (params) => {
+      const channel = channelArg(params);
+      const threadTs = required(params, "thread_ts", "invalid_thread_ts");
+      if (!TS.test(threadTs)) throw new SlackError("invalid_thread_ts");
+      const message: StoredMessage = {
+        type: "message",
+        ts: nextTs(),
+        channel,
+        thread_ts: threadTs,
+        text: "",
+        user: caller.botUserId,
+        bot_id: caller.botId,
+        app_id: appId,
+        team: caller.teamId,
+        streaming: true,
+        appends: 0,
+      };
+      grow(message, params);
+      messagesIn(channel).push(message);
+      const parent = find(channel, threadTs);
+      if (parent) parent.reply_count = (parent.reply_count ?? 0) + 1;
+      return { channel, ts: message.ts };
+    },
+    "chat.appendStream": (params) => {
+      const message = streamOf(params);
+      grow(message, params);
+      message.appends = (message.appends ?? 0) + 1;
+      return { channel: message.channel, ts: message.ts };
+    },
+    "chat.stopStream": (params) => {
+      const message = streamOf(params);
+      grow(message, params);
+      const blocks = jsonArgument(params, "blocks", "invalid_blocks");
+      if (blocks !== undefined) message.blocks = blocks;
+      const metadata = jsonArgument(params, "metadata", "invalid_metadata_format");
+      if (metadata !== undefined && !validMetadata(metadata)) throw new SlackError("invalid_metadata_format");
+      if (metadata !== undefined) message.metadata = metadata as StoredMessage["metadata"];
+      message.streaming = false;
+      return { channel: message.channel, ts: message.ts, message: shape(message, true) };
+    },
+    // Users' messages reach the Worker, not the emulator, so any well-formed ts gets its link.
+    "chat.getPermalink": (params) => {
+      const channel = channelArg(params);
+      const ts = required(params, "message_ts", "message_not_found");
+      if (!TS.test(ts)) throw new SlackError("message_not_found");
+      const thread = find(channel, ts)?.thread_ts;
+      const query = thread && thread !== ts ? `?thread_ts=${thread}&cid=${channel}` : "";
+      return { channel, permalink: `https://${options.teamDomain ?? "switchboard-dev"}.slack.com/archives/${channel}/p${ts.replace(".", "")}${query}` } satisfies Answer<"chat", "getPermalink">;
     },
     "chat.postEphemeral": (params) => {
       const channel = channelArg(params);
@@ -341,7 +429,8 @@ export function createSlackPlatform(core: Core, options: SlackOptions): Platform
       team: { id: team, domain: options.teamDomain ?? "switchboard-dev" },
       bot: { userId: options.botUserId, botId, appId },
       workspaces: installs.snapshot(),
-      channels: Object.fromEntries([...channels].map(([id, list]) => [id, list.map((m) => shape(m, true))])),
+      // The playground and the tests also see what a stream showed on the way.
+      channels: Object.fromEntries([...channels].map(([id, list]) => [id, list.map((m) => ({ ...m }))])),
       reactions: Object.fromEntries([...reactions].filter(([, set]) => set.size > 0).map(([key, set]) => [key, [...set]])),
       statuses: Object.fromEntries(statuses),
       ephemerals,

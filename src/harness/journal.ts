@@ -2,9 +2,9 @@ import type { JSONValue } from "@ai-sdk/provider";
 
 /**
  * `request` posts an approval request; `approval` is the decision, recorded by the runtime when
- * it arrives (a turn that finds it missing parks).
+ * it arrives (a turn that finds it missing parks); `stream` opens a reply that grows in place.
  */
-export type StepKind = "model" | "tool" | "reply" | "request" | "approval";
+export type StepKind = "model" | "tool" | "reply" | "request" | "approval" | "stream";
 
 export interface JournalEntry {
   readonly step: number;

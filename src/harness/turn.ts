@@ -4,11 +4,14 @@ import type {
   LanguageModelV4Message,
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
-import type { PostedMessage, EffectContext, Outbound } from "../channel.ts";
+import type { EffectContext, LiveReply, Outbound, PostedMessage } from "../channel.ts";
 import { toHex } from "../crypto.ts";
+import { log } from "../log.ts";
 import { transientFailure } from "../retry.ts";
+import { TurnTrace } from "../tracing.ts";
 import { refusal, TurnParked, type ApprovalOutcome, type ApprovalRequest } from "./approval.ts";
 import type { Journal, StepKind } from "./journal.ts";
+import { callModel, type ModelStep, type StepUsage } from "./model-call.ts";
 import { describeCall, describeTools, needsApproval, type ToolContext, type ToolSet } from "./tools.ts";
 
 export interface TurnInput {
@@ -21,7 +24,8 @@ export interface TurnInput {
   readonly tools: ToolSet;
   /** What a tool call gets besides its input, for the step's effect context. */
   readonly toolContext: (effect: EffectContext) => ToolContext;
-  readonly outbound: Pick<Outbound, "reply">;
+  /** Where the answer goes: once at the end, or growing in place where the channel can (`openLive`). */
+  readonly outbound: Pick<Outbound, "reply" | "openLive" | "resumeLive">;
   /** Posts an approval request for a tool call that needs one, exactly once per idempotency key. */
   readonly requestApproval?: (request: ApprovalRequest, effect: EffectContext) => Promise<PostedMessage>;
   /** How long an approval request waits before it expires as denied. */
@@ -36,6 +40,17 @@ export interface TurnInput {
   readonly signal?: AbortSignal;
   /** Told about every step as it finishes or is answered from the journal. */
   readonly onStep?: (step: StepReport) => void;
+  /**
+   * Asked before every model call: a reason stops the turn there, with that reason as its
+   * answer and no further model call (a budget that ran out).
+   */
+  readonly budget?: () => string | null;
+  /** Told the tokens of every model call as it returns (usage accounting, budgets). */
+  readonly onUsage?: (usage: StepUsage, model: string) => void;
+  /** The turn's spans; by default a fresh trace. */
+  readonly trace?: TurnTrace;
+  /** Span attributes every span carries (conversation key, delivery id). */
+  readonly traceAttributes?: Record<string, string>;
 }
 
 export interface StepReport {
@@ -55,10 +70,12 @@ export interface TurnResult {
   readonly replayedSteps: number;
   /** True when the step cap ended the turn before the model gave a final answer. */
   readonly capped: boolean;
+  /** Set when a budget stopped the turn: the reason it gave. */
+  readonly stoppedBy?: string;
+  /** Tokens of the model calls made in this attempt (answered ones from the journal cost nothing now). */
+  readonly usage: StepUsage;
+  readonly trace: TurnTrace;
 }
-
-/** Text and tool calls: what a model step contributes to the conversation and the journal. */
-type ModelStep = { text: string; toolCalls: { toolCallId: string; toolName: string; input: string }[] };
 
 /**
  * One turn of model ↔ tools. Every step is journaled before its result is used, so a re-run
@@ -68,32 +85,79 @@ type ModelStep = { text: string; toolCalls: { toolCallId: string; toolName: stri
  */
 export async function runTurn(input: TurnInput): Promise<TurnResult> {
   const { journal, onStep } = input;
+  const trace = input.trace ?? new TurnTrace();
+  const common = input.traceAttributes ?? {};
   let step = 0;
   let modelCalls = 0;
   let replayedSteps = 0;
+  const spent = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
 
   async function journaled<T extends JSONValue>(
     kind: StepKind,
     name: string,
     run: (effect: { idempotencyKey: string; replay: boolean }) => Promise<T>,
+    spanAttributes: (output: T) => Record<string, string | number | boolean> = () => ({}),
   ): Promise<T> {
     const current = step++;
     const entry = journal.read(current);
-    if (entry?.output !== undefined) {
+    const attributes = { ...common, ...stepAttributes(kind, name), "switchboard.step": current, "switchboard.replayed": entry?.output !== undefined };
+    return trace.span(spanName(kind, name), attributes, async () => {
+      if (entry?.output !== undefined) {
+        replayedSteps++;
+        onStep?.({ step: current, kind, name, replayed: true, externalMs: 0 });
+        return entry.output as T;
+      }
+      // A model call has no effect outside the turn: re-running one is only a cost, so it is
+      // recorded once, when it returns. Tools and the reply are marked before they run.
+      if (!entry && kind !== "model") journal.begin(current, kind, name);
+      input.signal?.throwIfAborted();
+      const started = performance.now();
+      const output = await run({ idempotencyKey: `${input.turnKey}:${current}`, replay: entry !== undefined });
+      const externalMs = performance.now() - started;
+      journal.finish(current, kind, name, output);
+      onStep?.({ step: current, kind, name, replayed: false, externalMs });
+      return output;
+    }, spanAttributes);
+  }
+
+  /**
+   * The reply that grows in place, opened the first time there is something to show. Its step is
+   * reserved up front (step 0), so every attempt finds it at the same place: the journal holds
+   * its platform id, and after a crash the same message is finished.
+   */
+  let live: LiveReply | undefined;
+  const liveEntry = journal.read(LIVE_STEP);
+  // A turn an earlier version started has a model call at step 0, and no live reply.
+  const livePossible = input.outbound.openLive !== undefined && (liveEntry === undefined || liveEntry.kind === "stream");
+  if (livePossible) step = LIVE_STEP + 1;
+  async function ensureLive(): Promise<LiveReply | undefined> {
+    if (live || !livePossible) return live;
+    const entry = journal.read(LIVE_STEP);
+    if (entry?.output !== undefined && input.outbound.resumeLive) {
+      live = input.outbound.resumeLive((entry.output as { id: string }).id);
       replayedSteps++;
-      onStep?.({ step: current, kind, name, replayed: true, externalMs: 0 });
-      return entry.output as T;
+      onStep?.({ step: LIVE_STEP, kind: "stream", name: "open", replayed: true, externalMs: 0 });
+      return live;
     }
-    // A model call has no effect outside the turn: re-running one is only a cost, so it is
-    // recorded once, when it returns. Tools and the reply are marked before they run.
-    if (!entry && kind !== "model") journal.begin(current, kind, name);
-    input.signal?.throwIfAborted();
+    if (!entry) journal.begin(LIVE_STEP, "stream", "open");
     const started = performance.now();
-    const output = await run({ idempotencyKey: `${input.turnKey}:${current}`, replay: entry !== undefined });
-    const externalMs = performance.now() - started;
-    journal.finish(current, kind, name, output);
-    onStep?.({ step: current, kind, name, replayed: false, externalMs });
-    return output;
+    const opened = await trace.span("switchboard.stream", { ...common, "switchboard.step": LIVE_STEP }, () =>
+      input.outbound.openLive!({ idempotencyKey: `${input.turnKey}:${LIVE_STEP}`, replay: entry !== undefined }),
+    );
+    journal.finish(LIVE_STEP, "stream", "open", { id: opened.id });
+    onStep?.({ step: LIVE_STEP, kind: "stream", name: "open", replayed: false, externalMs: performance.now() - started });
+    live = opened;
+    return live;
+  }
+  /** What a live reply shows on the way is cosmetic: its finish writes the whole answer. */
+  async function show(action: (reply: LiveReply) => Promise<void>): Promise<void> {
+    const reply = await ensureLive();
+    if (!reply) return;
+    try {
+      await action(reply);
+    } catch (error) {
+      log("turn.live_update_failed", { ...common, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
+    }
   }
 
   /**
@@ -135,24 +199,38 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
 
   let reply = "";
   let capped = true;
+  let stoppedBy: string | undefined;
   while (step < input.maxSteps) {
-    const result = await journaled("model", input.model.modelId, async () => {
-      modelCalls++;
-      const generated = await input.model.doGenerate({
-        prompt: [...messages],
-        tools,
-        toolChoice: { type: "auto" },
-        ...(input.signal ? { abortSignal: input.signal } : {}),
-      });
-      const step: ModelStep = { text: "", toolCalls: [] };
-      for (const part of generated.content) {
-        if (part.type === "text") step.text += part.text;
-        if (part.type === "tool-call") {
-          step.toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+    // A step the journal already answers costs nothing again; only a new model call is gated.
+    const recorded = journal.read(step)?.output !== undefined;
+    const exceeded = recorded ? null : (input.budget?.() ?? null);
+    if (exceeded) {
+      reply = exceeded;
+      stoppedBy = exceeded;
+      capped = false;
+      break;
+    }
+    const streaming = livePossible;
+    const result = (await journaled(
+      "model",
+      input.model.modelId,
+      async () => {
+        modelCalls++;
+        const generated = await callModel(
+          input.model,
+          { prompt: [...messages], tools, toolChoice: { type: "auto" }, ...(input.signal ? { abortSignal: input.signal } : {}) },
+          streaming ? (delta) => show((live) => live.append(delta)) : undefined,
+        );
+        if (generated.usage) {
+          spent.inputTokens += generated.usage.inputTokens;
+          spent.outputTokens += generated.usage.outputTokens;
+          spent.cachedInputTokens += generated.usage.cachedInputTokens;
+          input.onUsage?.(generated.usage, input.model.modelId);
         }
-      }
-      return step as unknown as JSONValue;
-    }) as unknown as ModelStep;
+        return generated as unknown as JSONValue;
+      },
+      (output) => modelAttributes(output as unknown as ModelStep, input.model),
+    )) as unknown as ModelStep;
 
     if (result.toolCalls.length === 0) {
       reply = result.text;
@@ -175,7 +253,13 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     const results: LanguageModelV4Message = { role: "tool", content: [] };
     for (const call of result.toolCalls) {
       const refused = await approve(call);
-      const output = refused ?? (await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect))));
+      const taskId = `${input.turnKey}:${step}`;
+      if (!refused && input.outbound.openLive) await show((live) => live.step({ id: taskId, title: stepTitle(call.toolName), status: "in_progress" }));
+      const output = refused ?? (await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect)), () => ({ "gen_ai.tool.call.id": call.toolCallId })));
+      if (!refused && input.outbound.openLive) {
+        const failed = (output as { type?: string }).type === "error-text";
+        await show((live) => live.step({ id: taskId, title: stepTitle(call.toolName), status: failed ? "error" : "complete" }));
+      }
       results.content.push({
         type: "tool-result",
         toolCallId: call.toolCallId,
@@ -190,15 +274,54 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
 
   let posted: PostedMessage | null = null;
   if (reply.trim()) {
+    // A turn that opened a live reply (now, or before a crash) finishes that same message.
+    const opened = live ?? (journal.read(LIVE_STEP)?.kind === "stream" && livePossible ? await ensureLive() : undefined);
     posted = (await journaled("reply", "reply", async (effect) => {
-      const sent = await input.outbound.reply(reply, effect);
+      const sent = opened ? await opened.finish(reply, effect) : await input.outbound.reply(reply, effect);
       return { ...sent } as JSONValue;
     })) as unknown as PostedMessage;
   }
-  return { reply, posted, steps: step, modelCalls, replayedSteps, capped };
+  return { reply, posted, steps: step, modelCalls, replayedSteps, capped, ...(stoppedBy ? { stoppedBy } : {}), usage: spent, trace };
+}
+
+/** How a tool step reads while it runs: "list_labels" → "List labels". */
+function stepTitle(tool: string): string {
+  const words = tool.replace(/[_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function spanName(kind: StepKind, name: string): string {
+  switch (kind) {
+    case "model":
+      return `chat ${name}`;
+    case "tool":
+      return `execute_tool ${name}`;
+    default:
+      return `switchboard.${kind}`;
+  }
+}
+
+/** OpenTelemetry GenAI attributes of a step: what was called, never what was said. */
+function stepAttributes(kind: StepKind, name: string): Record<string, string> {
+  if (kind === "model") return { "gen_ai.operation.name": "chat", "gen_ai.request.model": name };
+  if (kind === "tool") return { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name };
+  return { "switchboard.step.kind": kind };
+}
+
+function modelAttributes(step: ModelStep, model: LanguageModelV4): Record<string, string | number> {
+  return {
+    "gen_ai.provider.name": model.provider,
+    ...(step.usage
+      ? { "gen_ai.usage.input_tokens": step.usage.inputTokens, "gen_ai.usage.output_tokens": step.usage.outputTokens, "gen_ai.usage.cached_input_tokens": step.usage.cachedInputTokens }
+      : {}),
+    ...(step.finishReason ? { "gen_ai.response.finish_reasons": step.finishReason } : {}),
+    "switchboard.tool_calls": step.toolCalls.length,
+  };
 }
 
 const DEFAULT_APPROVAL_TIMEOUT_MS = 24 * 3_600_000;
+/** The live reply's step: reserved first, so every attempt of the turn finds it in one place. */
+const LIVE_STEP = 0;
 
 /** Short (buttons carry it: Discord's custom_id holds 100 characters) and the same on every re-run. */
 async function approvalId(turnKey: string, step: number): Promise<string> {

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, Channel, InboundRequest, Interpretation, WebhookRoute } from "../channel.ts";
-import { ConfigError, loadConfig, type Config } from "../config.ts";
+import { ConfigError, loadAgentSettings, loadConfig, type Config } from "../config.ts";
 import { installationGate } from "../installations/gate.ts";
 import { NormalizedEvent } from "../event.ts";
 import { log } from "../log.ts";
@@ -16,6 +16,10 @@ export interface IngressOptions {
   readonly channels: readonly Channel<unknown>[];
   readonly dispatch: Dispatch;
   readonly now?: () => number;
+  /** Agents with settings of their own: `/health` names their problems too. */
+  readonly agents?: readonly { readonly name: string; readonly settings?: z.ZodType<unknown> }[];
+  /** More of `/health`: aggregates only (today's usage), never a conversation's content. */
+  readonly health?: (env: Env) => Promise<Record<string, unknown>>;
 }
 
 type AppEnv = { Bindings: Env };
@@ -24,7 +28,7 @@ type AppEnv = { Bindings: Env };
  * limit → verify → parse → normalize → filter → accept → ack. A 2xx means the event is in its
  * conversation's inbox (or deliberately ignored, with the reason in the body).
  */
-export function createIngress({ channels, dispatch, now = Date.now }: IngressOptions): Hono<AppEnv> {
+export function createIngress({ channels, dispatch, now = Date.now, agents = [], health }: IngressOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/health", async (c) => {
@@ -37,7 +41,14 @@ export function createIngress({ channels, dispatch, now = Date.now }: IngressOpt
       const channelConfig = configs.get(channel.name);
       if (channel.health && channelConfig !== undefined) live[channel.name] = { ...status[channel.name], ...(await channel.health(c.env, channelConfig)) };
     }
-    return c.json({ ok: true, bot: core.BOT_NAME, model: core.MODEL ?? "embedded", enabled, channels: live });
+    const settings = Object.fromEntries(
+      agents.filter((agent) => agent.settings).map((agent) => {
+        const loaded = loadAgentSettings(c.env, agent);
+        return [agent.name, { problems: loaded.ok ? [] : loaded.problems }];
+      }),
+    );
+    const more = (await health?.(c.env)) ?? {};
+    return c.json({ ok: true, bot: core.BOT_NAME, model: core.MODEL ?? "embedded", enabled, channels: live, agents: settings, ...more });
   });
 
   for (const channel of channels) {

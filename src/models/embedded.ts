@@ -1,4 +1,11 @@
-import type { JSONValue, LanguageModelV4, LanguageModelV4GenerateResult, LanguageModelV4Message } from "@ai-sdk/provider";
+import type {
+  JSONValue,
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Message,
+  LanguageModelV4StreamPart,
+} from "@ai-sdk/provider";
 import { PROMPT_EVENT_KEY, type PromptEvent } from "../agent.ts";
 
 /** A tool result as an embedded model sees it: its value, or the error the tool reported. */
@@ -40,29 +47,86 @@ export function defineEmbeddedModel(
     modelId,
     supportedUrls: {},
     async doGenerate(options) {
-      const { event, results, history } = readPrompt(options.prompt);
-      const offered = new Set((options.tools ?? []).map((tool) => tool.name));
-      const decision = event
-        ? await decide({ event, results, history, need: (tool) => offered.has(tool) && !results.has(tool) })
-        : { text: "I did not get a message." };
-      return generated(decision, results.size);
+      return generated(await decideFor(options), estimatedInput(options.prompt));
     },
-    async doStream() {
-      throw new Error(`${modelId} does not stream; use doGenerate`);
+    // The same answer, in pieces of a few words: the path a streaming language model takes, so
+    // live replies are exercised offline, in the tests and in the playground.
+    async doStream(options) {
+      const answer = generated(await decideFor(options), estimatedInput(options.prompt));
+      const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
+      for (const part of answer.content) {
+        if (part.type === "text") {
+          parts.push({ type: "text-start", id: "0" });
+          for (const piece of pieces(part.text)) parts.push({ type: "text-delta", id: "0", delta: piece });
+          parts.push({ type: "text-end", id: "0" });
+        } else if (part.type === "tool-call") parts.push(part);
+      }
+      parts.push({ type: "finish", usage: answer.usage, finishReason: answer.finishReason });
+      let next = 0;
+      return {
+        stream: new ReadableStream<LanguageModelV4StreamPart>({
+          async pull(controller) {
+            const part = parts[next++];
+            if (!part) return controller.close();
+            if (part.type === "text-delta" && STREAM_PACE_MS > 0) await new Promise((resolve) => setTimeout(resolve, STREAM_PACE_MS));
+            controller.enqueue(part);
+          },
+        }),
+      };
     },
   };
+
+  async function decideFor(options: LanguageModelV4CallOptions): Promise<EmbeddedDecision & { step: number }> {
+    const { event, results, history } = readPrompt(options.prompt);
+    const offered = new Set((options.tools ?? []).map((tool) => tool.name));
+    const decision = event
+      ? await decide({ event, results, history, need: (tool) => offered.has(tool) && !results.has(tool) })
+      : { text: "I did not get a message." };
+    return { ...decision, step: results.size };
+  }
 }
 
-function generated(decision: EmbeddedDecision, step: number): LanguageModelV4GenerateResult {
+/** Between two streamed pieces: slow enough that a viewer sees the answer grow, fast enough for tests. */
+const STREAM_PACE_MS = 15;
+/** Words per streamed piece. */
+const WORDS_PER_PIECE = 4;
+
+/** The text in pieces of a few words, spaces kept, so joined they are the text again. */
+function pieces(text: string): string[] {
+  const words = text.match(/\S+\s*|\s+/g) ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += WORDS_PER_PIECE) out.push(words.slice(i, i + WORDS_PER_PIECE).join(""));
+  return out;
+}
+
+/**
+ * An embedded model reads no tokens, but budgets and the usage view need a figure: the common
+ * rule of thumb for English, four characters a token.
+ */
+function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function estimatedInput(prompt: readonly LanguageModelV4Message[]): number {
+  let characters = 0;
+  for (const message of prompt) {
+    if (typeof message.content === "string") characters += message.content.length;
+    else for (const part of message.content) characters += "text" in part && typeof part.text === "string" ? part.text.length : JSON.stringify(part).length;
+  }
+  return Math.ceil(characters / 4);
+}
+
+function generated(decision: EmbeddedDecision & { step: number }, inputTokens: number): LanguageModelV4GenerateResult {
   const calling = "tool" in decision;
+  const output = calling ? JSON.stringify(decision.input) : decision.text;
   return {
     content: calling
-      ? [{ type: "tool-call", toolCallId: `call_${decision.tool}_${step}`, toolName: decision.tool, input: JSON.stringify(decision.input) }]
+      ? [{ type: "tool-call", toolCallId: `call_${decision.tool}_${decision.step}`, toolName: decision.tool, input: JSON.stringify(decision.input) }]
       : [{ type: "text", text: decision.text }],
     finishReason: { unified: calling ? "tool-calls" : "stop", raw: undefined },
     usage: {
-      inputTokens: { total: 0, noCache: 0, cacheRead: 0, cacheWrite: 0 },
-      outputTokens: { total: 0, text: 0, reasoning: 0 },
+      inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: estimateTokens(output), text: estimateTokens(output), reasoning: 0 },
     },
     warnings: [],
   };

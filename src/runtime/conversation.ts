@@ -2,10 +2,17 @@ import { Agent, type Connection, type FiberRecoveryContext } from "agents";
 import type { AgentDefinition } from "../agent.ts";
 import { toolsFor } from "../agent.ts";
 import type { AcceptOutcome, Channel, EffectContext, Outbound, PostedMessage } from "../channel.ts";
-import { loadConfig } from "../config.ts";
-import { NormalizedEvent } from "../event.ts";
+import { z } from "zod";
+import { loadAgentSettings, loadConfig } from "../config.ts";
+import { ChannelName, NormalizedEvent, ReplyTo } from "../event.ts";
+import type { AgentBudgets } from "../agent.ts";
 import { TurnParked, type ApprovalOutcome, type ApprovalRequest } from "../harness/approval.ts";
+import type { StepUsage } from "../harness/model-call.ts";
+import { costOf, type PriceTable } from "../pricing.ts";
+import { TurnTrace, type SpanRecord } from "../tracing.ts";
+import { ledgerName, NO_SPEND, utcDay, type Spend } from "./ledger.ts";
 import { SqlJournal } from "../harness/journal.ts";
+import type { Follower, Followers } from "../harness/tools.ts";
 import { runTurn, type StepReport } from "../harness/turn.ts";
 import { log } from "../log.ts";
 import { resolveModel } from "../models/index.ts";
@@ -38,9 +45,17 @@ export interface ConversationState {
     retryAt?: number;
     /** What a parked turn waits for a person to approve. */
     approval?: { id: string; tool: string; summary: string; expiresAt: number };
+    /** What the attempt spent: tokens, and dollars when its models have a price. */
+    usage?: { inputTokens: number; outputTokens: number; usd: number | null };
+    /** The attempt's spans (turn → model → tool → reply), without message content. */
+    spans?: SpanRecord[];
   } | null;
   readonly turns: { done: number; failed: number };
+  /** What this conversation spent today (UTC). */
+  readonly today?: { inputTokens: number; outputTokens: number; usd: number };
 }
+
+type UsageTotals = { readonly inputTokens: number; readonly outputTokens: number; readonly usd: number };
 
 /** A conversation as `inspect()` reports it to an operator. */
 export interface ConversationReport {
@@ -50,6 +65,8 @@ export interface ConversationReport {
   readonly inbox: readonly InboxRow[];
   readonly counts: { readonly pending: number; readonly parked: number; readonly done: number; readonly failed: number };
   readonly historyMessages: number;
+  /** Tokens and dollars this conversation spent: today (UTC), and over the month the store keeps. */
+  readonly usage: { readonly today: UsageTotals; readonly kept: UsageTotals };
   readonly failedTurns: readonly {
     readonly seq: number;
     readonly dedupeId: string;
@@ -68,7 +85,12 @@ export interface ConversationReport {
 export interface RuntimeRegistry {
   readonly router: Router;
   readonly channels: readonly Channel<unknown>[];
+  /** Model prices, for costs and dollar budgets. */
+  readonly prices: PriceTable;
 }
+
+/** What `addFollower` accepts: it arrives over RPC from another conversation. */
+const FollowerInput: z.ZodType<Follower> = z.object({ conversationKey: z.string().min(1).max(300), channel: ChannelName, replyTo: ReplyTo });
 
 /** The fiber that runs a conversation's turns; recovery re-runs the turn it was in. */
 const DRAIN_FIBER = "drain";
@@ -127,7 +149,8 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       this.drain();
       return { status: "accepted", seq };
     }
-    if (!event.addressedToBot && !this.store.participated()) {
+    // A conversation others follow (a ticket filed from a chat thread) hears what happens in it.
+    if (!event.addressedToBot && !this.store.participated() && this.store.followers().length === 0) {
       return { status: "ignored", reason: "not addressed to the bot, and the bot has not taken part in this conversation" };
     }
     if (event.kind === "cancel") return this.cancel(event);
@@ -181,6 +204,16 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     return { status: "accepted", seq };
   }
 
+  /**
+   * Records a conversation that follows this one (the chat thread a ticket was filed from): its
+   * turns may then answer there too, and events not addressed to the bot are heard. Safe to repeat.
+   */
+  async addFollower(input: unknown): Promise<void> {
+    const follower = FollowerInput.parse(input);
+    this.store.addFollower(follower);
+    log("conversation.followed", { conversationKey: this.name, follower: follower.conversationKey });
+  }
+
   /** Puts a failed turn back in the inbox (operators: after an outage, or a fix); the journal answers its finished steps. */
   async rerun(seq: number): Promise<boolean> {
     const queued = this.store.rerun(seq);
@@ -216,6 +249,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       inbox,
       counts: { pending, parked, done, failed },
       historyMessages: this.store.historySize(),
+      usage: { today: this.store.spent({ day: utcDay() }), kept: this.store.spent({}) },
       failedTurns,
       ...(content ? { history: this.store.history(20).map((message) => ({ role: message.role, text: textOf(message.content) })) } : {}),
     };
@@ -316,6 +350,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     }
     const steps: StepReport[] = [];
     let outbound: Outbound | undefined;
+    let spending: Spending | undefined;
     const controller = new AbortController();
     this.running = { seq, controller };
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
@@ -331,8 +366,13 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       const prompt = agent.prompt(event);
       await this.indicate(replyOn, true, indicator, context);
       const started = performance.now();
-      const result = await runTurn({
-        model: resolveModel(core, agent.model),
+      const model = resolveModel(core, agent.model);
+      const telemetry = core.TURN_TELEMETRY === "on";
+      const trace = new TurnTrace(telemetry);
+      spending = await this.spending(agent.budgets, tenantOf(event, this.registry.channels, target), telemetry);
+      const traced = { "switchboard.conversation_key": event.conversationKey, "switchboard.dedupe_id": event.dedupeId };
+      const result = await trace.span(`invoke_agent ${agent.name}`, { ...traced, "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent.name, "switchboard.attempt": attempt }, () => runTurn({
+        model,
         instructions: agent.instructions,
         history: this.store.history(agent.limits.historyLimit),
         prompt,
@@ -343,6 +383,13 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
           signal: controller.signal,
           progress: async (step) => replyOn.progress?.(step, effect),
           channel: { name: event.channel, target, config: channelConfig },
+          channelConfig: (name) => loadConfig(this.env, this.registry.channels).channels.get(name),
+          settings: () => {
+            const settings = loadAgentSettings(this.env, agent);
+            if (!settings.ok) throw new Error(`the ${agent.name} agent's settings are not usable: ${settings.problems.join("; ")}`);
+            return settings.value;
+          },
+          followers: this.followersFor(event),
         }),
         outbound: replyOn,
         requestApproval: (request, effect) =>
@@ -357,10 +404,15 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
           steps.push(step);
           this.publish({ current: { seq, dedupeId: event.dedupeId, attempt, steps } });
         },
-      });
+        budget: () => spending!.exceeded(),
+        onUsage: (usage) => spending!.add(usage, costOf(this.registry.prices, model, usage)),
+        trace,
+        traceAttributes: traced,
+      }));
       if (controller.signal.aborted) return "next";
       await this.indicate(replyOn, false, indicator, context);
       this.store.remember(promptText(prompt), result.reply);
+      this.settleSpending(seq, spending, model.modelId);
       this.store.settle(seq, "done", { historyKept: agent.limits.historyLimit });
       log("turn.done", {
         ...context,
@@ -368,6 +420,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         steps: result.steps,
         replayed: result.replayedSteps,
         modelCalls: result.modelCalls,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        ...(result.stoppedBy ? { stoppedBy: "budget" } : {}),
         // Time of the turn and the part spent waiting on the model, tools and platform. workerd's
         // clock advances only across I/O, so CPU work shows up in neither: measure that outside.
         turnMs: Math.round((performance.now() - started) * 100) / 100,
@@ -375,10 +430,22 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       });
       this.publish({
         current: null,
-        last: { seq, status: "done", reply: result.reply, steps: result.steps, journal: steps, modelCalls: result.modelCalls, replayedSteps: result.replayedSteps },
+        last: {
+          seq,
+          status: "done",
+          reply: result.reply,
+          steps: result.steps,
+          journal: steps,
+          modelCalls: result.modelCalls,
+          replayedSteps: result.replayedSteps,
+          usage: spending.turn(),
+          spans: trace.spans,
+        },
       });
       return "next";
     } catch (error) {
+      // What the attempt spent is spent, whatever became of it.
+      if (spending) this.settleSpending(seq, spending, "");
       // Cancelled: already settled by cancel(); say nothing more on the platform.
       if (controller.signal.aborted) return "next";
       if (error instanceof TurnParked) {
@@ -410,6 +477,53 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       this.publish({ current: null, last: { seq, status: "waiting", error: message, steps: steps.length, retryAt: at } });
       return "wait";
     }
+  }
+
+  /**
+   * The attempt's spending against the agent's budgets: what the conversation (and, with tenant
+   * budgets, the workspace) spent today before it, plus what it spends as it goes. The
+   * workspace's ledger is read once, here; concurrent turns there can overshoot by their own spend.
+   */
+  private async spending(budgets: AgentBudgets, tenant: string, enabled: boolean): Promise<Spending> {
+    const day = utcDay();
+    const conversation = this.store.spent({ day });
+    const tenantBudgeted = budgets.tenantTokensPerDay !== undefined || budgets.tenantUsdPerDay !== undefined;
+    const workspace = enabled && tenantBudgeted ? await this.env.USAGE_LEDGER.getByName(ledgerName(tenant)).totals() : NO_SPEND;
+    return new Spending(budgets, { conversation, workspace }, tenant, day, enabled);
+  }
+
+  /** Records the attempt's usage by the conversation, and charges the day's ledgers off the turn's path. */
+  private settleSpending(seq: number, spending: Spending, modelId: string): void {
+    const charged = spending.take();
+    if (!charged) return;
+    this.store.recordUsage(seq, modelId || "unknown", charged, charged.usd, spending.day);
+    const spend: Spend = { turns: 1, inputTokens: charged.inputTokens, outputTokens: charged.outputTokens, usd: charged.usd ?? 0 };
+    for (const scope of [spending.tenant, "*"]) {
+      this.ctx.waitUntil(
+        this.env.USAGE_LEDGER.getByName(ledgerName(scope)).charge(spend).then(
+          () => undefined,
+          (error: unknown) => log("usage.ledger_failed", { conversationKey: this.name, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" }),
+        ),
+      );
+    }
+  }
+
+  /** How a turn of `event` reaches the conversations following this one, and follows others. */
+  private followersFor(event: NormalizedEvent): Followers {
+    return {
+      follow: (conversationKey) =>
+        this.env.CONVERSATION.getByName(conversationKey).addFollower({ conversationKey: event.conversationKey, channel: event.channel, replyTo: event.replyTo }),
+      list: () => this.store.followers(),
+      tell: (follower, markdown, effect) => this.answerer(follower.channel, follower.replyTo).reply(markdown, effect),
+    };
+  }
+
+  /** The outbound client of `channelName` on a reply target its schema accepts. */
+  private answerer(channelName: string, replyTo: unknown): Outbound {
+    const channel = this.registry.channels.find((candidate) => candidate.name === channelName);
+    const config = loadConfig(this.env, this.registry.channels).channels.get(channelName);
+    if (!channel || config === undefined) throw new Error(`channel ${channelName} is not enabled`);
+    return channel.outbound(channel.target.parse(replyTo), config);
   }
 
   /** The conversation's channel, ready to answer: its outbound client on the event's checked target. */
@@ -507,7 +621,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   snapshot(): ConversationState {
     const { inbox, pending, parked, done, failed } = this.store.summary();
     this.view ??= { current: null, last: this.state.last };
-    return { ...this.view, agent: this.store.owner(), inbox, pending, parked, turns: { done, failed } };
+    return { ...this.view, agent: this.store.owner(), inbox, pending, parked, turns: { done, failed }, today: this.store.spent({ day: utcDay() }) };
   }
 
   /**
@@ -530,6 +644,83 @@ function promptText(prompt: { role: string; content: unknown }): string {
 function textOf(content: unknown): string {
   if (!Array.isArray(content)) return typeof content === "string" ? content : "";
   return content.map((part: { type: string; text?: string }) => (part.type === "text" ? (part.text ?? "") : "")).join("");
+}
+
+/** Tokens and dollars of one attempt, checked against the agent's budgets before each model call. */
+class Spending {
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private cachedInputTokens = 0;
+  private usd: number | null = 0;
+  private taken = false;
+  readonly tenant: string;
+  readonly day: string;
+  private readonly budgets: AgentBudgets;
+  private readonly before: { conversation: { inputTokens: number; outputTokens: number; usd: number }; workspace: Spend };
+  private readonly enabled: boolean;
+
+  constructor(budgets: AgentBudgets, before: Spending["before"], tenant: string, day: string, enabled: boolean) {
+    this.budgets = budgets;
+    this.before = before;
+    this.tenant = tenant;
+    this.day = day;
+    this.enabled = enabled;
+  }
+
+  add(usage: StepUsage, usd: number | null): void {
+    this.inputTokens += usage.inputTokens;
+    this.outputTokens += usage.outputTokens;
+    this.cachedInputTokens += usage.cachedInputTokens;
+    this.usd = this.usd === null || usd === null ? null : this.usd + usd;
+  }
+
+  turn(): { inputTokens: number; outputTokens: number; usd: number | null } {
+    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens, usd: this.usd };
+  }
+
+  /** The attempt's usage, once (a turn settles it whichever way it ends); nothing when it spent nothing. */
+  take(): (StepUsage & { usd: number | null }) | null {
+    if (this.taken || !this.enabled || this.inputTokens + this.outputTokens === 0) return null;
+    this.taken = true;
+    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens, cachedInputTokens: this.cachedInputTokens, usd: this.usd };
+  }
+
+  /** Why no further model call may start, or null. */
+  exceeded(): string | null {
+    if (!this.enabled) return null;
+    const tokens = this.inputTokens + this.outputTokens;
+    const usd = this.usd ?? 0;
+    const { budgets, before } = this;
+    const resets = "It resets at 00:00 UTC.";
+    if (budgets.turnTokens !== undefined && tokens >= budgets.turnTokens) {
+      return `I stopped here: this answer reached its budget of ${budgets.turnTokens.toLocaleString("en")} tokens.`;
+    }
+    if (budgets.conversationTokensPerDay !== undefined && before.conversation.inputTokens + before.conversation.outputTokens + tokens >= budgets.conversationTokensPerDay) {
+      return `I stopped here: this conversation reached its daily budget of ${budgets.conversationTokensPerDay.toLocaleString("en")} tokens. ${resets}`;
+    }
+    if (budgets.conversationUsdPerDay !== undefined && before.conversation.usd + usd >= budgets.conversationUsdPerDay) {
+      return `I stopped here: this conversation reached its daily budget of $${budgets.conversationUsdPerDay}. ${resets}`;
+    }
+    if (budgets.tenantTokensPerDay !== undefined && before.workspace.inputTokens + before.workspace.outputTokens + tokens >= budgets.tenantTokensPerDay) {
+      return `I stopped here: this workspace reached its daily budget of ${budgets.tenantTokensPerDay.toLocaleString("en")} tokens. ${resets}`;
+    }
+    if (budgets.tenantUsdPerDay !== undefined && before.workspace.usd + usd >= budgets.tenantUsdPerDay) {
+      return `I stopped here: this workspace reached its daily budget of $${budgets.tenantUsdPerDay}. ${resets}`;
+    }
+    return null;
+  }
+}
+
+/**
+ * The workspace an event belongs to, for workspace budgets: the installation the channel names
+ * (a Slack team, a Linear organization, a GitHub installation), else the conversation key's
+ * first two parts (`discord:<guild>`, `github:<owner>/…` → `github:<owner>`).
+ */
+function tenantOf(event: NormalizedEvent, channels: readonly Channel<unknown>[], target: unknown): string {
+  const installation = channels.find((channel) => channel.name === event.channel)?.installations?.of(target);
+  if (installation) return `${event.channel}:${installation}`;
+  const [name, scope] = event.conversationKey.split(":");
+  return `${name}:${(scope ?? "").split("/")[0]}`;
 }
 
 /** An approval request where the channel has no form of its own: a reply asking for a command. */

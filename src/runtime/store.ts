@@ -3,6 +3,7 @@ import type { NormalizedEvent } from "../event.ts";
 import type { PostedMessage } from "../channel.ts";
 import type { ApprovalOutcome, ApprovalRequest } from "../harness/approval.ts";
 import { JOURNAL_SCHEMA, SqlJournal, type Sql } from "../harness/journal.ts";
+import type { Follower } from "../harness/tools.ts";
 
 /** A pending event as the drain loop reads it. */
 export interface PendingTurn {
@@ -64,6 +65,9 @@ export interface StoreLimits {
  * and a conversation rarely sees 100 events in that time; an older redelivery would start a
  * turn again.
  */
+/** How long per-turn usage rows are kept. */
+const USAGE_KEPT_MS = 31 * 86_400_000;
+
 export const STORE_LIMITS: StoreLimits = { settledKept: 100, journalsKept: 5, failedKept: 20, compactEvery: 10 };
 
 const SCHEMA = [
@@ -84,6 +88,9 @@ const SCHEMA = [
   JOURNAL_SCHEMA,
   "CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  // Conversations that follow this one (a chat thread following the ticket filed from it).
+  "CREATE TABLE IF NOT EXISTS sb_followers (conversation_key TEXT PRIMARY KEY, channel TEXT NOT NULL, reply_to TEXT NOT NULL, added_at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS sb_usage (seq INTEGER NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL, cached INTEGER NOT NULL, usd REAL)",
   `CREATE TABLE IF NOT EXISTS sb_approvals (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, step INTEGER NOT NULL, request TEXT NOT NULL, posted TEXT NOT NULL,
     outcome TEXT, decided_by TEXT
@@ -153,6 +160,25 @@ export class ConversationStore {
   participated(): boolean {
     this.hasParticipated ??= this.sql.exec("SELECT 1 FROM sb_meta WHERE key = 'participated'").toArray().length > 0;
     return this.hasParticipated;
+  }
+
+  /** Records a conversation that follows this one; the first record of it stays. */
+  addFollower(follower: Follower): void {
+    this.sql.exec(
+      "INSERT INTO sb_followers (conversation_key, channel, reply_to, added_at) VALUES (?, ?, ?, ?) ON CONFLICT (conversation_key) DO NOTHING",
+      follower.conversationKey,
+      follower.channel,
+      JSON.stringify(follower.replyTo),
+      this.now(),
+    );
+  }
+
+  /** The conversations following this one, oldest first. */
+  followers(): Follower[] {
+    return this.sql
+      .exec<{ conversation_key: string; channel: string; reply_to: string }>("SELECT conversation_key, channel, reply_to FROM sb_followers ORDER BY added_at, conversation_key")
+      .toArray()
+      .map((row) => ({ conversationKey: row.conversation_key, channel: row.channel, replyTo: JSON.parse(row.reply_to) as Record<string, unknown> }));
   }
 
   /** Puts the event in the inbox; its turn runs later. */
@@ -276,6 +302,8 @@ export class ConversationStore {
     );
     this.sql.exec("DELETE FROM sb_alias WHERE seq <= ?", seq - settledKept);
     this.sql.exec("DELETE FROM sb_approvals WHERE seq <= ? AND outcome IS NOT NULL", seq - settledKept);
+    // Daily budgets read today's rows; a month of them answers "what did this conversation cost".
+    this.sql.exec("DELETE FROM sb_usage WHERE day < ?", new Date(this.now() - USAGE_KEPT_MS).toISOString().slice(0, 10));
     this.sql.exec("DELETE FROM sb_history WHERE id <= (SELECT MAX(id) FROM sb_history) - ?", historyKept);
   }
 
@@ -367,6 +395,34 @@ export class ConversationStore {
     });
     this.sql.exec("UPDATE sb_inbox SET status = 'pending' WHERE seq = ? AND status = 'parked'", decided.seq);
     return true;
+  }
+
+  /** What one attempt of a turn spent on one model; `usd` null when the model has no price. */
+  recordUsage(seq: number, model: string, usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number }, usd: number | null, day: string): void {
+    this.sql.exec(
+      "INSERT INTO sb_usage (seq, day, model, input, output, cached, usd) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      seq,
+      day,
+      model,
+      usage.inputTokens,
+      usage.outputTokens,
+      usage.cachedInputTokens,
+      usd,
+    );
+  }
+
+  /** What this conversation spent on `day`, or by one turn when `seq` is given. */
+  spent(filter: { day?: string; seq?: number }): { inputTokens: number; outputTokens: number; usd: number } {
+    return this.sql
+      .exec<{ inputTokens: number; outputTokens: number; usd: number }>(
+        `SELECT COALESCE(SUM(input), 0) AS inputTokens, COALESCE(SUM(output), 0) AS outputTokens, COALESCE(SUM(usd), 0) AS usd
+         FROM sb_usage WHERE (? IS NULL OR day = ?) AND (? IS NULL OR seq = ?)`,
+        filter.day ?? null,
+        filter.day ?? null,
+        filter.seq ?? null,
+        filter.seq ?? null,
+      )
+      .one();
   }
 
   /** Failed turns still kept (newest first), with their event, for an operator to inspect and re-run. */

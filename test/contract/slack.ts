@@ -1,7 +1,7 @@
 // Slack under the channel contract: Events API deliveries (app_mention, message.im), v0 signatures.
 import { signSlack } from "../../dev/slack-events.ts";
 import { TEST_SLACK, TEST_SLACK_SIGNING_SECRET } from "../env.ts";
-import { eventCallback, isPost, mentionEvent, newTs, slackCalls, slackState, uniqueChannel } from "../support/slack.ts";
+import { eventCallback, mentionEvent, newTs, slackCalls, slackState, uniqueChannel } from "../support/slack.ts";
 import { deliver, ingressAck, type ChannelContract, type Place, type Signing } from "./contract.ts";
 
 interface SlackPlace extends Place {
@@ -67,9 +67,11 @@ export const slackContract: ChannelContract<SlackPlace> = {
         text: String(message.text),
       }));
   },
-  // Every Web API method is POST /<method>; the channel is in the body, which a rule cannot match.
-  hold: () => ({ platform: "slack", method: "POST", pathPattern: "^/chat\\.postMessage$" }),
-  replyCalls: async (at) => (await slackCalls(at.channel, "chat.postMessage")).filter(isPost),
+  // The answer grows in a streaming message; the reply step is the call that closes it with the
+  // whole answer. Every Web API method is POST /<method>; the channel is in the body, which a
+  // rule cannot match.
+  hold: () => ({ platform: "slack", method: "POST", pathPattern: "^/chat\\.stopStream$" }),
+  replyCalls: async (at) => slackCalls(at.channel, "chat.stopStream"),
 
   async ownMessage(at) {
     // What Slack sends the app for a reply it posted in the thread (message.channels / message.im).

@@ -3,13 +3,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { TEST_SLACK } from "../env.ts";
 import { conversation, settled } from "../support/agents.ts";
 import { emulatorUrl, injectFault, waitFor } from "../support/emulator.ts";
-import { eventCallback, isPost, mentionEvent, newTs, postEvent, slackCalls, uniqueChannel } from "../support/slack.ts";
+import { botMessages, eventCallback, mentionEvent, newTs, postEvent, uniqueChannel } from "../support/slack.ts";
 import { STANDUP_ROUTE, type ConversationAgent } from "./worker.ts";
 import { savedNotes } from "./notes-agent.ts";
 
 const keyOf = (channel: string, ts: string) => `slack:${TEST_SLACK.teamId}:${channel}:${ts}`;
 const notesFor = (key: string) => savedNotes.filter((note) => note.conversationKey === key);
-const replies = async (channel: string) => (await slackCalls(channel, "chat.postMessage")).filter((call) => isPost(call) && call.status === 200);
+/** The bot's finished replies: streamed messages carry the reply metadata once closed. */
+const replies = async (channel: string) => (await botMessages(channel)).filter((message) => message.metadata !== undefined);
 
 const faults: string[] = [];
 afterEach(async () => {
@@ -24,7 +25,9 @@ describe("an agent a user declares runs in the same Worker, routed by a rule", (
     const state = await settled(keyOf(channel, ts));
     expect(state).toMatchObject({ agent: "notes", last: { status: "done", reply: "Noted." } });
     expect(notesFor(keyOf(channel, ts))).toEqual([{ conversationKey: keyOf(channel, ts), text: "remember: ship on Friday" }]);
-    expect((await replies(channel)).map((call) => (call.body as { text: string }).text)).toEqual(["Noted."]);
+    expect((await replies(channel)).map((message) => message.text)).toEqual(["Noted."]);
+    // Its tool step showed as a task in the live reply while it ran, then as done.
+    expect((await replies(channel))[0]!.tasks).toEqual([{ id: expect.any(String), title: "Save note", status: "complete" }]);
   });
 
   it("a crash after its tool ran: recovery answers the tool from the journal and replies once", async () => {
@@ -32,18 +35,19 @@ describe("an agent a user declares runs in the same Worker, routed by a rule", (
     const ts = newTs();
     const key = keyOf(channel, ts);
     // The process dies with the reply in flight (it lands anyway) and the tool already run.
-    faults.push(await injectFault({ platform: "slack", method: "POST", pathPattern: "^/chat\\.postMessage$", kind: "timeout", delayMs: 800, then: "proceed" }));
+    faults.push(await injectFault({ platform: "slack", method: "POST", pathPattern: "^/chat\\.stopStream$", kind: "timeout", delayMs: 800, then: "proceed" }));
     expect((await postEvent(eventCallback(mentionEvent(channel, "remember: rotate the keys", ts)))).status).toBe(200);
+    // Opening the live reply, the two model calls and the tool are done: the reply closes it.
     await waitFor("the reply to be in flight", async () =>
-      runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.snapshot().current?.steps.length === 3),
+      runInDurableObject(await conversation(key), (instance: ConversationAgent) => instance.snapshot().current?.steps.length === 4),
     );
     expect(notesFor(key)).toHaveLength(1);
     await abortAllDurableObjects();
     await waitFor("the held reply to land", async () => (await replies(channel)).length > 0);
 
     const state = await settled(key, 20_000);
-    // Model, tool and model answered from the journal; only the reply was looked for and found.
-    expect(state.last).toMatchObject({ status: "done", replayedSteps: 3, modelCalls: 0 });
+    // The live reply, model, tool and model answered from the journal; the reply closed the same message.
+    expect(state.last).toMatchObject({ status: "done", replayedSteps: 4, modelCalls: 0 });
     expect(notesFor(key)).toHaveLength(1);
     expect(await replies(channel)).toHaveLength(1);
   });
@@ -75,7 +79,7 @@ describe("the README's example agent", () => {
     expect((await postEvent(eventCallback(mentionEvent(channel, "standup: shipped the login fix", ts, "U0ALICE01")))).status).toBe(200);
     const state = await settled(keyOf(channel, ts));
     expect(state).toMatchObject({ agent: "standup", last: { status: "done", reply: "Thanks, U0ALICE01: noted." } });
-    expect(state.last?.journal?.map((step) => `${step.kind}:${step.name}`)).toEqual(["model:embedded-standup", "tool:record_update", "model:embedded-standup", "reply:reply"]);
-    expect((await replies(channel)).map((call) => (call.body as { text: string }).text)).toEqual(["Thanks, U0ALICE01: noted."]);
+    expect(state.last?.journal?.map((step) => `${step.kind}:${step.name}`)).toEqual(["model:embedded-standup", "stream:open", "tool:record_update", "model:embedded-standup", "reply:reply"]);
+    expect((await replies(channel)).map((message) => message.text)).toEqual(["Thanks, U0ALICE01: noted."]);
   });
 });

@@ -8,16 +8,20 @@ import { createSwitchboard } from "../../src/switchboard.ts";
 import { standup } from "../../examples/standup/index.ts";
 import { deployer } from "./deployer-agent.ts";
 import { notes } from "./notes-agent.ts";
+import { dayBudget, teamBudget, turnBudget } from "./spender-agents.ts";
 
 // The README's example agent, with the README's route, and agents this suite declares.
 export const STANDUP_ROUTE = { agent: standup, channel: "slack", when: (event: NormalizedEvent) => /^standup\b/i.test(event.text) };
 
 const switchboard = createSwitchboard({
   channels,
-  agents: [notes, deployer, standup, ...agents],
+  agents: [notes, deployer, turnBudget, dayBudget, teamBudget, standup, ...agents],
   routes: [
     { agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" },
     { agent: deployer, conversation: /^(slack:[^:]+:CDEPLOY|discord:[^:]+:9\d*|github:[^/]+\/deploy-|linear:)/ },
+    { agent: turnBudget, conversation: "slack:*:CTURN*" },
+    { agent: dayBudget, conversation: "slack:*:CDAY*" },
+    { agent: teamBudget, conversation: "slack:*:CWKSP*" },
     STANDUP_ROUTE,
     ...routes,
   ],
@@ -32,5 +36,6 @@ export class DiscordGateway extends DiscordGatewayObject {
 }
 
 export { Installation, InstallationIndex } from "../../src/installations/objects.ts";
+export { UsageLedger } from "../../src/runtime/ledger.ts";
 
 export default switchboard.app satisfies ExportedHandler<Env>;

@@ -41,7 +41,7 @@ describe("conversation store (the inbox, history and compaction over SQLite)", (
     expect(s.startAttempt(first)).toBe(1);
     s.recordTransientFailure(first, "HTTP 503", 5_000);
     // The failing turn stays at the head: later events keep their order behind it.
-    expect(s.nextPending()).toMatchObject({ seq: first, attempts: 1, transientFailures: 1, retryAt: 5_000 });
+    expect(s.nextPending()).toMatchObject({ seq: first, attempts: 1, transientFailures: 1, endedAttempts: 1, retryAt: 5_000 });
     expect(s.startAttempt(first)).toBe(2);
     expect(s.nextPending()).toMatchObject({ retryAt: null });
     s.settle(first, "done", { historyKept: 20 });
@@ -64,7 +64,7 @@ describe("conversation store (the inbox, history and compaction over SQLite)", (
     expect(s.rerun(failed)).toBe(true);
     expect(s.rerun(failed)).toBe(false);
     // Its earlier attempt failed on record, so the re-run starts with no crash counted against it.
-    expect(s.nextPending()).toMatchObject({ seq: failed, attempts: 1, transientFailures: 1 });
+    expect(s.nextPending()).toMatchObject({ seq: failed, attempts: 1, endedAttempts: 1 });
   });
 
   it("records the owning agent once; another agent takes over only when asked to", () => {
@@ -117,7 +117,7 @@ describe("conversation store (the inbox, history and compaction over SQLite)", (
       attempts INTEGER NOT NULL DEFAULT 0, received_at INTEGER NOT NULL, settled_at INTEGER, error TEXT)`);
     sql.exec("INSERT INTO sb_inbox (dedupe_id, event, received_at) VALUES ('old', ?, 1)", JSON.stringify(event(1)));
     const s = new ConversationStore(sql);
-    expect(s.nextPending()).toMatchObject({ dedupeId: "old", transientFailures: 0, retryAt: null });
+    expect(s.nextPending()).toMatchObject({ dedupeId: "old", transientFailures: 0, endedAttempts: 0, retryAt: null });
   });
 });
 
@@ -135,5 +135,32 @@ describe("SQL journal", () => {
     expect(rerun.read(1)).toEqual({ step: 1, kind: "tool", name: "add_labels" });
     rerun.finish(1, "tool", "add_labels", { added: ["bug"] });
     expect(SqlJournal.entries(sql, 7).map((entry) => entry.output)).toEqual([{ text: "", toolCalls: [] }, { added: ["bug"] }]);
+  });
+});
+
+describe("conversation store: approvals and usage", () => {
+  it("a parked turn waits out of the drain's way; its decision is journaled and puts it back", () => {
+    const { sql, store: s } = store();
+    const parked = s.enqueue(event(1));
+    const later = s.enqueue(event(2));
+    s.startAttempt(parked);
+    const request = { id: "req1", tool: "deploy", summary: "deploy web", agent: "ops", expiresAt: 9_000 };
+    s.park(parked, { request, step: 3, posted: { id: "ts1" } });
+    expect(s.nextPending()).toMatchObject({ seq: later });
+    expect(s.approval()).toMatchObject({ id: "req1", seq: parked, step: 3, outcome: null });
+    expect(s.decide("req1", { approve: true, by: "ada", expired: false }, "click-1")).toBe(true);
+    expect(s.decide("req1", { approve: false, by: "bob", expired: false }, "click-2")).toBe(false);
+    expect(s.nextPending()).toMatchObject({ seq: parked, endedAttempts: 1 });
+    expect(new SqlJournal(sql, parked, false).read(3)).toEqual({ step: 3, kind: "approval", name: "deploy", output: { approve: true, by: "ada", expired: false } });
+    expect(s.approval("req1")).toMatchObject({ outcome: { approve: true, by: "ada" }, decidedBy: "click-1" });
+  });
+
+  it("usage adds up per turn and per day", () => {
+    const { store: s } = store();
+    s.recordUsage(1, "m", { inputTokens: 100, outputTokens: 20, cachedInputTokens: 0 }, 0.5, "2026-11-27");
+    s.recordUsage(2, "m", { inputTokens: 50, outputTokens: 5, cachedInputTokens: 0 }, null, "2026-11-27");
+    s.recordUsage(3, "m", { inputTokens: 7, outputTokens: 1, cachedInputTokens: 0 }, 0.1, "2026-11-26");
+    expect(s.spent({ day: "2026-11-27" })).toEqual({ inputTokens: 150, outputTokens: 25, usd: 0.5 });
+    expect(s.spent({ seq: 3 })).toEqual({ inputTokens: 7, outputTokens: 1, usd: 0.1 });
   });
 });

@@ -73,3 +73,9 @@ export const okResponse = (call: RecordedCall) => (call.response as { ok?: boole
 export async function slackState(): Promise<{ channels: Record<string, Array<Record<string, unknown>>>; responses: Array<{ path: string; body: Record<string, unknown> }> }> {
   return (await fetch(`${emulatorUrl}/_emulator/state/slack`)).json() as never;
 }
+
+/** The bot's messages in `channel` as the emulated workspace holds them: posted ones and streamed ones alike. */
+export async function botMessages(channel: string): Promise<Array<Record<string, unknown> & { ts: string; text: string; thread_ts?: string }>> {
+  const messages = (await slackState()).channels[channel] ?? [];
+  return messages.filter((message) => message.user === TEST_SLACK.botUserId) as never;
+}
