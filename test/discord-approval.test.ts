@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buttonPress } from "../dev/discord-events.ts";
-import { mayApprove } from "../channels/discord/approval.ts";
+import { mayApprove, outcomeMessage, requestMessage } from "../channels/discord/approval.ts";
 import { DiscordConfig } from "../channels/discord/config.ts";
 import { interpretInteraction } from "../channels/discord/normalize.ts";
 import { ELEVATED_PERMISSIONS } from "../channels/discord/permissions.ts";
@@ -70,6 +70,15 @@ describe("Discord approvals: who may decide, from the signed interaction", () =>
     const bad = DiscordConfig.safeParse({ DISCORD_PUBLIC_KEY: TEST_DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN: "t", DISCORD_APPLICATION_ID: TEST_DISCORD.applicationId, DISCORD_APPROVER_PERMISSION: "MANAGE_SERVER", DISCORD_APPROVER_ROLES: "leads" });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((issue) => issue.path[0]).sort()).toEqual(["DISCORD_APPROVER_PERMISSION", "DISCORD_APPROVER_ROLES"]);
+  });
+
+  it("a request whose summary is longer than a Discord message still fits in one, cut", () => {
+    const request = { id: "0123456789abcdef01234567", tool: "file_ticket", summary: "x".repeat(5_000), agent: "triage", expiresAt: Date.now() + 86_400_000 };
+    const asked = requestMessage(request).content;
+    const decided = outcomeMessage(request, { approve: true, by: "Ada", expired: false }).content!;
+    expect(asked.length).toBeLessThanOrEqual(2_000);
+    expect(decided.length).toBeLessThanOrEqual(2_000);
+    expect(asked).toContain("x…");
   });
 
   it("a permissions field that is not a bitfield is a 400 naming it", () => {

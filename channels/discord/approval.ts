@@ -34,10 +34,20 @@ export function approvalOf(customId: string): { id: string; approve: boolean } |
   return match ? { id: match[2]!, approve: match[1] === "approve" } : undefined;
 }
 
+/**
+ * What the call will do, within Discord's 2,000 characters a message holds with room for the rest
+ * (a summary may quote a whole report); cut rather than refused, since the request must be asked.
+ */
+const SUMMARY_LIMIT = 1_800;
+
+function summaryOf(request: ApprovalRequest): string {
+  return request.summary.length > SUMMARY_LIMIT ? `${request.summary.slice(0, SUMMARY_LIMIT - 1)}…` : request.summary;
+}
+
 /** The request as Discord shows it: what the agent wants to do, when it expires, two buttons. */
 export function requestMessage(request: ApprovalRequest): { content: string; components: APIActionRowComponent<APIButtonComponentWithCustomId>[] } {
   return {
-    content: `**${request.agent}** asks for approval to ${request.summary}.\nExpires <t:${Math.floor(request.expiresAt / 1000)}:R> if nobody answers.`,
+    content: `**${request.agent}** asks for approval to ${summaryOf(request)}.\nExpires <t:${Math.floor(request.expiresAt / 1000)}:R> if nobody answers.`,
     components: [
       {
         type: ACTION_ROW,
@@ -52,7 +62,7 @@ export function requestMessage(request: ApprovalRequest): { content: string; com
 
 /** The request once decided: the same words, the outcome instead of the buttons. */
 export function outcomeMessage(request: ApprovalRequest, outcome: ApprovalOutcome): RESTPatchAPIChannelMessageJSONBody {
-  return { content: `**${request.agent}** asked for approval to ${request.summary}.\n${outcomeText(outcome)}`, components: [] };
+  return { content: `**${request.agent}** asked for approval to ${summaryOf(request)}.\n${outcomeText(outcome)}`, components: [] };
 }
 
 export function outcomeText(outcome: ApprovalOutcome): string {
