@@ -1,10 +1,12 @@
 // The emulator in a process of its own, so the replies it receives do not compete with the load
 // generator for one event loop. Prints `{"url": …}` on its first stdout line.
 //
-// Besides the usual control API it serves `GET /_bench/replies?since=N`: every successful
-// chat.postMessage with the wall-clock time (ms, sub-ms precision) it was recorded at, its
-// channel, thread and reply-metadata key. The recorder's own `at` has one-second resolution,
-// too coarse for turn latency.
+// Besides the usual control API it serves `GET /_bench/replies?since=N`: every reply the bot
+// finished (a chat.postMessage, or a streamed message closed or rewritten, carrying its reply
+// metadata), with the wall-clock time (ms, sub-ms precision) it was recorded at, its channel,
+// thread, message ts and reply-metadata key; and `GET /_bench/progress`: when each thread first
+// showed the bot working (👀, an assistant status, a stream opening) and how many stream pieces
+// it got. The recorder's own `at` has one-second resolution, too coarse for turn latency.
 import { Hono } from "hono";
 import { devOptions, startEmulator } from "../dev/emulator/server.ts";
 
@@ -13,15 +15,31 @@ export interface RecordedReply {
   readonly at: number;
   readonly channel: string;
   readonly thread: string;
+  /** The message: a recovered stream is closed, then rewritten, but it stays one message. */
+  readonly ts: string;
   readonly key: string | null;
 }
 
+/**
+ * The first sign of the bot working, by where it showed: `<channel>:<message ts>` for 👀 on the
+ * mention, `<channel>:<thread ts>` for an assistant status or a stream (with its pieces).
+ */
+export interface RecordedProgress {
+  readonly firstAt: number;
+  readonly id: string;
+  pieces: number;
+}
+
 const replies: RecordedReply[] = [];
+const progress = new Map<string, RecordedProgress>();
+/** Which thread a streamed message is in, from its chat.startStream. */
+const streams = new Map<string, string>();
 const front = new Hono();
 front.get("/_bench/replies", (c) => {
   const since = Number(c.req.query("since") ?? 0) || 0;
   return c.json({ total: replies.length, replies: replies.slice(since) });
 });
+front.get("/_bench/progress", (c) => c.json({ progress: [...progress.values()] }));
 front.get("/_bench/count", (c) => {
   const prefix = c.req.query("channel") ?? "";
   let n = 0;
@@ -52,16 +70,34 @@ function metadataKey(metadata: unknown): string | null {
   return typeof key === "string" ? key : null;
 }
 
+const REPLIES = new Set(["/chat.postMessage", "/chat.stopStream", "/chat.update"]);
+
 running.emulator.core.subscribe((call) => {
-  if (call.platform !== "slack" || !call.path.startsWith("/chat.postMessage")) return;
+  if (call.platform !== "slack") return;
   if (call.status !== 200 || (call.response as { ok?: boolean } | null)?.ok !== true) return;
+  const at = performance.timeOrigin + performance.now();
   const body = (call.body ?? {}) as Record<string, unknown>;
-  replies.push({
-    at: performance.timeOrigin + performance.now(),
-    channel: String(body.channel ?? ""),
-    thread: String(body.thread_ts ?? ""),
-    key: metadataKey(body.metadata),
-  });
+  const response = call.response as { ts?: string; message?: { thread_ts?: string } };
+  const method = call.path.split("?")[0]!;
+  const channel = String(body.channel ?? body.channel_id ?? "");
+  if (method === "/chat.startStream" && response.ts) streams.set(`${channel}:${response.ts}`, String(body.thread_ts ?? ""));
+  // 👀 on the mention, an assistant status, a stream opening or growing.
+  const where =
+    method === "/reactions.add" ? String(body.timestamp ?? "")
+    : method === "/assistant.threads.setStatus" || method === "/chat.startStream" ? String(body.thread_ts ?? "")
+    : method === "/chat.appendStream" ? (streams.get(`${channel}:${String(body.ts ?? "")}`) ?? "")
+    : "";
+  if (where !== "") {
+    const id = `${channel}:${where}`;
+    const seen = progress.get(id) ?? { firstAt: at, id, pieces: 0 };
+    if (method === "/chat.appendStream") seen.pieces++;
+    progress.set(id, seen);
+  }
+  if (!REPLIES.has(method)) return;
+  const key = metadataKey(body.metadata);
+  if (key === null) return;
+  const ts = String(response.ts ?? body.ts ?? "");
+  replies.push({ at, channel, thread: String(body.thread_ts ?? response.message?.thread_ts ?? streams.get(`${channel}:${ts}`) ?? ""), ts, key });
 });
 
 process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);

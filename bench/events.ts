@@ -30,6 +30,8 @@ export interface PreparedMention extends PreparedRequest {
   readonly eventId: string;
   readonly channel: string;
   readonly threadTs: string;
+  /** The mention's own ts (the bot's 👀 goes on it). */
+  readonly ts: string;
 }
 
 /** ~900-byte app_mention envelopes, as Slack sends them: `x-slack-signature` v0 over the body. */
@@ -54,7 +56,7 @@ export async function prepareMentions(options: MentionOptions): Promise<Prepared
     });
     const body = JSON.stringify(envelope);
     const headers = { "content-type": "application/json", ...(await signSlack(body, secret, timestamp)) };
-    prepared.push({ path, headers, body, eventId: envelope.event_id, channel: channelId, threadTs });
+    prepared.push({ path, headers, body, eventId: envelope.event_id, channel: channelId, threadTs, ts });
   }
   return prepared;
 }

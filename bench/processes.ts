@@ -86,3 +86,15 @@ export async function parkTurns(emulatorUrl: string, ms: number, count: number):
 
 /** The benchmark's Worker entry: production plus the ceiling and classifier routes. */
 export const BENCH_ENTRY = "bench/worker.ts";
+
+/** CPU time a process has used (user + system), in ms, from /proc (Linux): NaN when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, fields 14 and 15 of stat (11 and 12 after the comm), in clock ticks (100 Hz).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}

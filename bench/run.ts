@@ -13,8 +13,8 @@ import { DEV_SLACK } from "../dev/emulator/slack.ts";
 import { signSlack } from "../dev/slack-events.ts";
 import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } from "./events.ts";
 import { closedLoop, openLoop, wallNow, type LoadResult, type PreparedRequest } from "./load.ts";
-import { BENCH_ENTRY, parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
-import type { RecordedReply } from "./emulator-process.ts";
+import { BENCH_ENTRY, cpuMs, parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
+import type { RecordedProgress, RecordedReply } from "./emulator-process.ts";
 
 // wrangler's launcher needs Node ≥ 22: put the project's node first, as `npm run` does.
 process.env.PATH = `${join(ROOT, "node_modules/.bin")}${delimiter}${process.env.PATH ?? ""}`;
@@ -32,6 +32,8 @@ const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 45_000);
 const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
 const TURN_RATE = Number(process.env.BENCH_TURN_RATE ?? 25);
 const RECOVERY_TURNS = Number(process.env.BENCH_RECOVERY_TURNS ?? 20);
+/** Live turns: one mention each in this many new conversations, per pass. */
+const LIVE_TURNS = Number(process.env.BENCH_LIVE_TURNS ?? 100);
 /** A platform outage: every reply refused with 503 and `Retry-After: 120` for this long. */
 const OUTAGE_SECONDS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 300);
 const OUTAGE_RETRY_AFTER_SECONDS = 120;
@@ -48,7 +50,7 @@ const MEMORY_FILL_UNTIL_SECONDS = Number(process.env.BENCH_MEMORY_FILL_UNTIL ?? 
 
 /** Sections to run (`BENCH_ONLY=ack,turns`); all by default. A partial run writes partial.json. */
 const ONLY = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
-const runs = (section: "ack" | "turns" | "memory" | "classifier" | "recovery" | "outage" | "storage") => !ONLY || ONLY.includes(section);
+const runs = (section: "ack" | "turns" | "live" | "memory" | "classifier" | "recovery" | "outage" | "storage") => !ONLY || ONLY.includes(section);
 
 const runStarted = performance.now();
 const results: Record<string, unknown> = {
@@ -84,6 +86,23 @@ async function replyCount(channelPrefix: string): Promise<number> {
 async function repliesSince(since: number): Promise<RecordedReply[]> {
   const response = await fetch(`${emulator.url}/_bench/replies?since=${since}`);
   return ((await response.json()) as { replies: RecordedReply[] }).replies;
+}
+/** The event a reply answers: its metadata key is `<event id>:<step>`. */
+const eventOf = (reply: RecordedReply) => reply.key?.split(":")[0] ?? reply.thread;
+/** The first reply recorded for each event. */
+function firstReplies(replies: readonly RecordedReply[]): Map<string, RecordedReply> {
+  const first = new Map<string, RecordedReply>();
+  for (const reply of replies) if (!first.has(eventOf(reply))) first.set(eventOf(reply), reply);
+  return first;
+}
+/**
+ * Messages beyond one per event. A streamed reply recovered after a crash is recorded twice (its
+ * close, then its rewrite) but is one message: messages are told apart by their ts.
+ */
+function duplicates(replies: readonly RecordedReply[]): number {
+  const messages = new Map<string, Set<string>>();
+  for (const reply of replies) messages.set(eventOf(reply), (messages.get(eventOf(reply)) ?? new Set()).add(reply.ts));
+  return [...messages.values()].reduce((sum, set) => sum + set.size - 1, 0);
 }
 async function replyTotal(): Promise<number> {
   return ((await (await fetch(`${emulator.url}/_bench/count`)).json()) as { total: number }).total;
@@ -121,6 +140,10 @@ function ingressErrors(output: string): Record<string, number> {
     counts[error] = (counts[error] ?? 0) + 1;
   }
   return counts;
+}
+/** CPU the Worker's runtime has used so far (every workerd in wrangler's process group), ms. */
+function workerdCpu(w: RunningWorker): number {
+  return processesInGroup(w.process.pid!, "workerd").reduce((sum, pid) => sum + cpuMs(pid), 0);
 }
 function workerdRss(w: RunningWorker): number {
   // wrangler and workerd share a process group; the largest workerd is the runtime serving the Worker.
@@ -250,11 +273,10 @@ try {
       },
     );
     const turnDrain = await drain("TL", accepted.size, DRAIN_MS * 2);
-    const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("CTL"));
+    const replies = firstReplies((await repliesSince(before)).filter((r) => r.channel.startsWith("CTL")));
     const latencies: number[] = [];
-    for (const reply of replies) {
-      const eventId = reply.key?.split(":")[0];
-      const acceptedAt = eventId ? accepted.get(eventId) : undefined;
+    for (const [eventId, reply] of replies) {
+      const acceptedAt = accepted.get(eventId);
       if (acceptedAt !== undefined) latencies.push(reply.at - acceptedAt);
     }
     latencies.sort((a, b) => a - b);
@@ -288,6 +310,65 @@ try {
     console.log(`  workerd's clock (turn.done logs, ${turnLogs.length} turns): turn p50 ${fmt(turns.workerdClock.turnMsP50)} ms p99 ${fmt(turns.workerdClock.turnMsP99)} ms; ` +
       `(turn − external)/step p50 ${fmt(turns.workerdClock.frameworkMsPerStepP50, 2)} ms p99 ${fmt(turns.workerdClock.frameworkMsPerStepP99, 2)} ms   [${elapsed()}]`);
     await emulatorControl("POST", "/reset");
+  }
+
+  // ---- 2b. Live turns: first visible progress, streaming, telemetry ---------------------------
+  if (runs("live")) {
+    console.log(`\n2b. Live turns: ${LIVE_TURNS} mentions in ${LIVE_TURNS} new conversations at ${TURN_RATE} ev/s, three ways on fresh Workers\n`);
+    const pass = async (name: string, overrides: Record<string, string>) => {
+      const w = await startWorker({ vars: { ...vars, ...overrides }, persistTo: tempDir(`live-${name}`), entry: BENCH_ENTRY });
+      const prefix = `LV${name.slice(0, 2).toUpperCase()}`;
+      const events = await mentions(LIVE_TURNS, LIVE_TURNS, prefix);
+      const accepted = new Map<string, number>();
+      const cpuBefore = workerdCpu(w);
+      const before = await replyTotal();
+      let i = 0;
+      await openLoop(w.url, () => events[i++]!, TURN_RATE, LIVE_TURNS / TURN_RATE, (index, status, at) => {
+        if (status === 200) accepted.set(events[index]!.eventId, at);
+      });
+      const drained = await drain(prefix, accepted.size, DRAIN_MS);
+      await sleep(500);
+      const cpu = workerdCpu(w) - cpuBefore;
+      const shown = new Map(((await (await fetch(`${emulator.url}/_bench/progress`)).json()) as { progress: RecordedProgress[] }).progress.map((p) => [p.id, p]));
+      // First sign of work: 👀 on the mention, or its thread's stream opening, whichever came first.
+      const firstProgress = events
+        .flatMap((e) => {
+          const at = accepted.get(e.eventId);
+          const seen = [shown.get(`${e.channel}:${e.ts}`)?.firstAt, shown.get(`${e.channel}:${e.threadTs}`)?.firstAt].filter((t): t is number => t !== undefined);
+          return at === undefined || seen.length === 0 ? [] : [Math.min(...seen) - at];
+        })
+        .sort((a, b) => a - b);
+      const pieces = events.reduce((sum, e) => sum + (shown.get(`${e.channel}:${e.threadTs}`)?.pieces ?? 0), 0);
+      const replies = firstReplies((await repliesSince(before)).filter((r) => r.channel.startsWith(`C${prefix}`)));
+      w.kill("SIGKILL");
+      await w.exited;
+      return {
+        turns: replies.size,
+        missing: drained.missing,
+        cpuMsPerTurn: cpu / Math.max(1, replies.size),
+        firstProgressP50: percentile(firstProgress, 0.5),
+        firstProgressP99: percentile(firstProgress, 0.99),
+        piecesPerTurn: pieces / Math.max(1, replies.size),
+      };
+    };
+    const full = await pass("full", {});
+    const quiet = await pass("quiet", { TURN_TELEMETRY: "off" });
+    const once = await pass("once", { LIVE_REPLIES: "off" });
+    const live = {
+      conversations: LIVE_TURNS,
+      rate: TURN_RATE,
+      firstVisibleProgressP50Ms: full.firstProgressP50,
+      firstVisibleProgressP99Ms: full.firstProgressP99,
+      cpuMsPerTurn: { full: full.cpuMsPerTurn, telemetryOff: quiet.cpuMsPerTurn, liveRepliesOff: once.cpuMsPerTurn },
+      telemetryCpuShare: (full.cpuMsPerTurn - quiet.cpuMsPerTurn) / quiet.cpuMsPerTurn,
+      piecesPerTurn: full.piecesPerTurn,
+      streamingCpuMsPerPiece: full.piecesPerTurn > 0 ? (full.cpuMsPerTurn - once.cpuMsPerTurn) / full.piecesPerTurn : Number.NaN,
+      missing: full.missing + quiet.missing + once.missing,
+    };
+    results.live = live;
+    console.log(`  accept → first visible progress (👀, a status or the stream opening): p50 ${fmt(live.firstVisibleProgressP50Ms)} ms   p99 ${fmt(live.firstVisibleProgressP99Ms)} ms   (targets ≤ 300 / ≤ 1000 ms)`);
+    console.log(`  workerd CPU per turn: ${fmt(full.cpuMsPerTurn)} ms; with tracing and usage off ${fmt(quiet.cpuMsPerTurn)} ms (telemetry ${fmt(live.telemetryCpuShare * 100)} %, target ≤ 10 %)`);
+    console.log(`  streaming: ${fmt(live.piecesPerTurn)} pieces per turn, ${fmt(live.streamingCpuMsPerPiece, 2)} ms of workerd CPU each (against answering once: ${fmt(once.cpuMsPerTurn)} ms per turn)${live.missing ? `   ${live.missing} replies missing` : ""}   [${elapsed()}]`);
   }
 
   // ---- 4b. Memory with 10,000 live conversations ---------------------------------------------
@@ -359,7 +440,7 @@ try {
 
   // ---- 3. Recovery --------------------------------------------------------------------------
   if (runs("recovery")) {
-    console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.postMessage, SIGKILL, restart on the same state\n`);
+    console.log(`\n3. Recovery: ${RECOVERY_TURNS} turns held at chat.stopStream (the reply), SIGKILL, restart on the same state\n`);
     const persistTo = tempDir("recovery");
     worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
     const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "RC");
@@ -367,7 +448,8 @@ try {
     await emulatorControl("POST", "/faults", {
       platform: "slack",
       method: "POST",
-      pathPattern: "chat\\.postMessage",
+      // The reply step: the call that closes the answer's streaming message.
+      pathPattern: "chat\\.stopStream",
       kind: "timeout",
       delayMs: 120_000,
       then: "gateway-timeout",
@@ -384,11 +466,10 @@ try {
     const ready = performance.now();
     const drained = await drain("RC", RECOVERY_TURNS, 90_000);
     const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("CRC"));
-    const keys = new Map<string, number>();
-    for (const reply of replies) keys.set(reply.key ?? reply.thread, (keys.get(reply.key ?? reply.thread) ?? 0) + 1);
+
     const delivered = new Set(replies.map((r) => r.key?.split(":")[0]));
     const lost = events.filter((e) => !delivered.has(e.eventId)).length;
-    const duplicated = [...keys.values()].reduce((sum, n) => sum + n - 1, 0);
+    const duplicated = duplicates(replies);
     const lastReply = Math.max(...replies.map((r) => r.at));
     const readyWall = performance.timeOrigin + ready;
     const recovery = {
@@ -411,7 +492,7 @@ try {
 
   // ---- 3b. A platform outage ----------------------------------------------------------------
   if (runs("outage")) {
-    console.log(`\n3b. Outage: every chat.postMessage answered 503 with Retry-After: ${OUTAGE_RETRY_AFTER_SECONDS} for ${OUTAGE_SECONDS} s\n`);
+    console.log(`\n3b. Outage: every call writing an answer answered 503 with Retry-After: ${OUTAGE_RETRY_AFTER_SECONDS} for ${OUTAGE_SECONDS} s\n`);
     const persistTo = tempDir("outage");
     worker = await startWorker({ vars, persistTo, entry: BENCH_ENTRY });
     const events = await mentions(RECOVERY_TURNS, RECOVERY_TURNS, "OU");
@@ -419,7 +500,8 @@ try {
     const refused = (await emulatorControl("POST", "/faults", {
       platform: "slack",
       method: "POST",
-      pathPattern: "chat\\.postMessage",
+      // Every call that writes the answer: opening, closing or rewriting its message.
+      pathPattern: "chat\\.(postMessage|startStream|stopStream|update)$",
       kind: "status",
       status: 503,
       retryAfter: OUTAGE_RETRY_AFTER_SECONDS,
@@ -432,15 +514,14 @@ try {
     const ended = Date.now();
     const drained = await drain("OU", RECOVERY_TURNS, (OUTAGE_RETRY_AFTER_SECONDS + 60) * 1000);
     const replies = (await repliesSince(before)).filter((r) => r.channel.startsWith("COU"));
-    const perEvent = new Map<string, number>();
-    for (const reply of replies) perEvent.set(reply.key?.split(":")[0] ?? reply.thread, (perEvent.get(reply.key?.split(":")[0] ?? reply.thread) ?? 0) + 1);
+    const perEvent = firstReplies(replies);
     const outage = {
       turns: RECOVERY_TURNS,
       accepted: load.ok,
       outageSeconds: OUTAGE_SECONDS,
       retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
       lost: events.filter((e) => !perEvent.has(e.eventId)).length,
-      duplicated: [...perEvent.values()].reduce((sum, n) => sum + n - 1, 0),
+      duplicated: duplicates(replies),
       lastReplyAfterOutageMs: replies.length ? Math.round(Math.max(...replies.map((r) => r.at)) - ended) : Number.NaN,
       drainMs: drained.ms,
     };

@@ -31,6 +31,8 @@ export const CoreConfig = z
      * benchmark does); budgets are not enforced then.
      */
     TURN_TELEMETRY: z.enum(["on", "off"]).default("on"),
+    /** `off` answers every turn once, at the end, on every channel (no streamed replies). */
+    LIVE_REPLIES: z.enum(["on", "off"]).default("on"),
   })
   .superRefine((env, ctx) => {
     const provider = env.MODEL?.split(":")[0];

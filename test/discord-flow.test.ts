@@ -12,7 +12,7 @@ async function originalEdits(applicationToken: string) {
 // What every channel does (one reply in place, duplicates, crashes, 429, signatures, its own
 // messages, conversation keys) is test/contract's; this file holds what only Discord does.
 describe("Discord /triage: deferred within 3 s, answered by editing the deferred response", () => {
-  it("answers type 5 within 3 s, then fills in @original with the triage, pinging no one, with no channel message", async () => {
+  it("answers type 5 within 3 s, then fills in @original with the triage as it grows, pinging no one, with no channel message", async () => {
     const command = await slashCommand(BUG);
     const started = Date.now();
     const response = await postInteraction(command.payload);
@@ -21,9 +21,11 @@ describe("Discord /triage: deferred within 3 s, answered by editing the deferred
     expect(await response.json()).toEqual({ type: 5 });
 
     await settled(command.key);
+    // The deferred response grows as the answer streams, then holds the whole answer.
     const edits = await originalEdits(command.token);
-    expect(edits.map((call) => call.status)).toEqual([200]);
-    expect((edits[0]!.body as { content: string; allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [] });
+    expect(edits.length).toBeGreaterThanOrEqual(1);
+    expect(edits.every((call) => call.status === 200)).toBe(true);
+    for (const call of edits) expect((call.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [] });
     const messages = await channelMessages(command.channelId);
     expect(messages[0]!.content).toMatch(/bug report/);
     expect(messages[0]!.webhook_id).toBeDefined();

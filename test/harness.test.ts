@@ -1,7 +1,7 @@
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content } from "@ai-sdk/provider";
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { EffectContext } from "../src/channel.ts";
+import type { EffectContext, LiveReply } from "../src/channel.ts";
 import { MemoryJournal } from "../src/harness/journal.ts";
 import { defineTool } from "../src/harness/tools.ts";
 import { runTurn, type TurnInput } from "../src/harness/turn.ts";
@@ -197,5 +197,101 @@ describe("durable turn harness", () => {
       }),
     };
     await expect(runTurn({ ...base, tools, journal: new MemoryJournal() })).rejects.toBe(busy);
+  });
+});
+
+describe("live replies: the answer grows in place, and a re-run finishes the same message", () => {
+  /** A model that streams: each step's text in two pieces, then its tool calls. */
+  function streamingModel(script: LanguageModelV4Content[][]) {
+    let calls = 0;
+    const model: LanguageModelV4 = {
+      specificationVersion: "v4",
+      provider: "test",
+      modelId: "streaming",
+      supportedUrls: {},
+      async doGenerate() {
+        throw new Error("a live reply streams");
+      },
+      async doStream() {
+        const content = script[Math.min(calls++, script.length - 1)]!;
+        const parts: LanguageModelV4StreamPart[] = [];
+        for (const part of content) {
+          if (part.type === "text") {
+            const half = Math.ceil(part.text.length / 2);
+            parts.push({ type: "text-delta", id: "t", delta: part.text.slice(0, half) }, { type: "text-delta", id: "t", delta: part.text.slice(half) });
+          } else if (part.type === "tool-call") parts.push(part);
+        }
+        parts.push({
+          type: "finish",
+          usage: { inputTokens: { total: 3, noCache: 3, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 2, text: 2, reasoning: 0 } },
+          finishReason: { unified: content.some((c) => c.type === "tool-call") ? "tool-calls" : "stop", raw: undefined },
+        });
+        return { stream: new ReadableStream({ start: (controller) => (parts.forEach((part) => controller.enqueue(part)), controller.close()) }) };
+      },
+    };
+    return { model, calls: () => calls };
+  }
+
+  function liveOutbound() {
+    const log: string[] = [];
+    let opened = 0;
+    const handle = (id: string): LiveReply => ({
+      id,
+      append: async (text) => void log.push(`append ${text}`),
+      step: async (update) => void log.push(`step ${update.title} ${update.status}`),
+      finish: async (markdown) => (log.push(`finish ${id} ${markdown}`), { id }),
+    });
+    const outbound: TurnInput["outbound"] = {
+      reply: async (markdown) => (log.push(`reply ${markdown}`), { id: "plain" }),
+      openLive: async () => handle(`live-${++opened}`),
+      resumeLive: (id) => (log.push(`resume ${id}`), handle(id)),
+    };
+    return { outbound, log, opened: () => opened };
+  }
+
+  const script = [[text("Let me look. "), call("lookup", { q: "x" })], [text("Found it.")]];
+
+  it("opens on the first words, shows the tool step under them, and finishes with the answer", async () => {
+    const { model } = streamingModel(script);
+    const { outbound, log } = liveOutbound();
+    const { base } = fixture();
+    const journal = new MemoryJournal();
+    const result = await runTurn({ ...base, model, outbound, journal });
+    expect(result.reply).toBe("Found it.");
+    expect(log).toEqual([
+      "append Let me ",
+      "append look. ",
+      "step Lookup in_progress",
+      "step Lookup complete",
+      "append Found",
+      "append  it.",
+      "finish live-1 Found it.",
+    ]);
+    // The live reply's id is journaled at the step reserved for it.
+    expect(journal.read(0)).toEqual({ step: 0, kind: "stream", name: "open", output: { id: "live-1" } });
+    expect(result.usage).toEqual({ inputTokens: 6, outputTokens: 4, cachedInputTokens: 0 });
+  });
+
+  it("a crash after the stream opened: the re-run finishes that same message and opens no other", async () => {
+    const { model, calls } = streamingModel(script);
+    const { outbound, log, opened } = liveOutbound();
+    const { base } = fixture();
+    const journal = new MemoryJournal();
+    await expect(
+      runTurn({ ...base, model, outbound, journal, onStep: (step) => { if (step.kind === "tool" && !step.replayed) throw new Crash(); } }),
+    ).rejects.toBeInstanceOf(Crash);
+    const result = await runTurn({ ...base, model, outbound, journal });
+    expect(result.reply).toBe("Found it.");
+    expect(opened()).toBe(1);
+    expect(calls()).toBe(2);
+    expect(log.filter((line) => line.startsWith("finish") || line.startsWith("resume"))).toEqual(["resume live-1", "finish live-1 Found it."]);
+    expect(log.some((line) => line.startsWith("reply"))).toBe(false);
+  });
+
+  it("a channel without live replies gets one reply at the end", async () => {
+    const { base, replies } = fixture();
+    const result = await runTurn({ ...base, journal: new MemoryJournal() });
+    expect(result.reply).toBe("Triaged as a bug.");
+    expect(replies).toHaveLength(1);
   });
 });

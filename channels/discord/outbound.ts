@@ -8,6 +8,7 @@ import { splitMessage } from "../../src/format/split.ts";
 import { log } from "../../src/log.ts";
 import { mayApprove, refuse, requestMessage, resolve } from "./approval.ts";
 import { discordRest } from "./client.ts";
+import { discordLive, openDiscordLive, type LiveDeps } from "./live.ts";
 import type { DiscordConfig } from "./config.ts";
 
 /** Discord's message content limit. */
@@ -38,6 +39,7 @@ export async function nonceFor(key: string): Promise<string> {
  */
 export function discordOutbound(target: DiscordTarget, config: DiscordConfig, now: () => number = Date.now): Outbound {
   const rest = discordRest(config);
+  const live: LiveDeps = { rest, target, interactionUsable: () => interactionUsable(target, now()), nonceFor, tokenGone };
 
   return {
     async reply(markdown: string, effect: EffectContext): Promise<PostedMessage> {
@@ -60,6 +62,10 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
       }
       return first!;
     },
+
+    // The answer grows in place: the deferred response, or a message the bot edits as it goes.
+    openLive: (effect) => openDiscordLive(live, effect),
+    resumeLive: (id) => discordLive(live, id),
 
     async requestApproval(request, effect) {
       // A channel message, not an interaction follow-up: its nonce makes a re-run return the

@@ -127,8 +127,9 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
    */
   let live: LiveReply | undefined;
   const liveEntry = journal.read(LIVE_STEP);
-  // A turn an earlier version started has a model call at step 0, and no live reply.
-  const livePossible = input.outbound.openLive !== undefined && (liveEntry === undefined || liveEntry.kind === "stream");
+  // A turn an earlier version started has a model call at step 0, and no live reply; one an
+  // earlier attempt opened live is finished live even if live replies were turned off since.
+  const livePossible = liveEntry?.kind === "stream" || (input.outbound.openLive !== undefined && liveEntry === undefined);
   if (livePossible) step = LIVE_STEP + 1;
   async function ensureLive(): Promise<LiveReply | undefined> {
     if (live || !livePossible) return live;
@@ -139,6 +140,7 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
       onStep?.({ step: LIVE_STEP, kind: "stream", name: "open", replayed: true, externalMs: 0 });
       return live;
     }
+    if (!input.outbound.openLive) return undefined;
     if (!entry) journal.begin(LIVE_STEP, "stream", "open");
     const started = performance.now();
     const opened = await trace.span("switchboard.stream", { ...common, "switchboard.step": LIVE_STEP }, () =>
@@ -254,11 +256,13 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
     for (const call of result.toolCalls) {
       const refused = await approve(call);
       const taskId = `${input.turnKey}:${step}`;
-      if (!refused && input.outbound.openLive) await show((live) => live.step({ id: taskId, title: stepTitle(call.toolName), status: "in_progress" }));
+      // Steps show in a live reply the answer's first words opened; a tool-only stretch opens none,
+      // so an approval request asked on the way stays above the answer, not under an empty message.
+      if (!refused && live) await show((reply) => reply.step({ id: taskId, title: stepTitle(call.toolName), status: "in_progress" }));
       const output = refused ?? (await journaled("tool", call.toolName, (effect) => callTool(input.tools, call, input.toolContext(effect)), () => ({ "gen_ai.tool.call.id": call.toolCallId })));
-      if (!refused && input.outbound.openLive) {
+      if (!refused && live) {
         const failed = (output as { type?: string }).type === "error-text";
-        await show((live) => live.step({ id: taskId, title: stepTitle(call.toolName), status: failed ? "error" : "complete" }));
+        await show((reply) => reply.step({ id: taskId, title: stepTitle(call.toolName), status: failed ? "error" : "complete" }));
       }
       results.content.push({
         type: "tool-result",

@@ -391,7 +391,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
           },
           followers: this.followersFor(event),
         }),
-        outbound: replyOn,
+        // Without live replies the answer is posted once; a turn an earlier attempt opened live
+        // is still finished in that same message (resumeLive stays).
+        outbound: core.LIVE_REPLIES === "on" ? replyOn : { ...replyOn, openLive: undefined },
         requestApproval: (request, effect) =>
           replyOn.requestApproval ? replyOn.requestApproval(request, effect) : replyOn.reply(approvalByReply(request), effect),
         approvalTimeoutMs: agent.limits.approvalTimeoutMs,

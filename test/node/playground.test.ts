@@ -220,11 +220,12 @@ describe("playground in a real browser", () => {
     await page.getByRole("button", { name: "Discord", exact: true }).click();
     await page.getByRole("button", { name: "Send message" }).click();
     await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(1);
-    expect(await page.locator(".comment.bot").first().textContent()).toMatch(/reply/); // answers the mention as a reply
+    // Answers the mention as a reply; the message grows while the answer streams.
+    await expect.poll(() => page.locator(".comment.bot").first().textContent(), { timeout: 10_000 }).toMatch(/reply/);
     await page.getByRole("button", { name: "Run /triage" }).click();
     await expect.poll(() => page.locator("#send-result").textContent(), { timeout: 10_000 }).toMatch(/"type":5/);
     await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(2);
-    expect(await page.locator(".comment.bot").nth(1).textContent()).toMatch(/bug report|classify/);
+    await expect.poll(() => page.locator(".comment.bot").nth(1).textContent(), { timeout: 10_000 }).toMatch(/bug report|classify/);
     await expect.poll(() => page.locator("#inbox tbody td.done").count(), { timeout: 10_000 }).toBe(2);
     await page.screenshot({ path: join(OUTPUT, "playground-discord.png"), fullPage: true });
     expect(errors).toEqual([]);
