@@ -42,7 +42,7 @@ function spent(before: Map<number, number>, after: Map<number, number>, wrangler
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const dir = mkdtempSync(join(tmpdir(), "switchboard-cpu-"));
-const vars: Record<string, string> = { ...devVars(emulator.url)};
+const vars: Record<string, string> = { ...devVars(emulator.url), EMBEDDED_STREAM_PACE_MS: "0" };
 const worker = await startWorker({ vars, persistTo: dir, entry: BENCH_ENTRY });
 const secret = vars.SLACK_SIGNING_SECRET!;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2500));

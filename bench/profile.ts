@@ -74,7 +74,7 @@ function owner(url: string, functionName: string): string {
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const dir = mkdtempSync(join(tmpdir(), "switchboard-profile-"));
-const vars = { ...devVars(emulator.url) };
+const vars: Record<string, string> = { ...devVars(emulator.url), EMBEDDED_STREAM_PACE_MS: "0" };
 const worker = await startWorker({ vars, persistTo: dir, entry: BENCH_ENTRY });
 try {
   const secret = vars.SLACK_SIGNING_SECRET!;

@@ -69,7 +69,8 @@ const { signingSecret } = { signingSecret: devVars().SLACK_SIGNING_SECRET! };
 
 const emulator = await startNodeChild("bench/emulator-process.ts");
 const peer = await startNodeChild("bench/peer.ts", [emulator.url]);
-const vars: Record<string, string> = { ...devVars(emulator.url), PROBE: process.env.PROBE ?? "" };
+// No pace: the embedded model answers at once, as the figures should measure the framework, not a delay.
+const vars: Record<string, string> = { ...devVars(emulator.url), EMBEDDED_STREAM_PACE_MS: "0", PROBE: process.env.PROBE ?? "" };
 const tempDirs: string[] = [];
 const tempDir = (name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `switchboard-bench-${name}-`));

@@ -19,6 +19,8 @@ export const DEV_ADMIN_TOKEN = "switchboard-dev-admin-token-not-a-secret";
 export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATOR_PORT}`): Record<string, string> {
   return {
     BOT_NAME: DEV_BOT_NAME,
+    // The embedded models answer at once; paced, the playground shows answers growing.
+    EMBEDDED_STREAM_PACE_MS: "40",
     AGENT_INSPECTOR: "true",
     ADMIN_TOKEN: DEV_ADMIN_TOKEN,
     GITHUB_WEBHOOK_SECRET: DEV_GITHUB_WEBHOOK_SECRET,

@@ -33,6 +33,8 @@ export const CoreConfig = z
     TURN_TELEMETRY: z.enum(["on", "off"]).default("on"),
     /** `off` answers every turn once, at the end, on every channel (no streamed replies). */
     LIVE_REPLIES: z.enum(["on", "off"]).default("on"),
+    /** Dev only: milliseconds between the pieces an embedded model streams, so an answer is seen growing. */
+    EMBEDDED_STREAM_PACE_MS: z.coerce.number().int().min(0).max(1000).default(0),
   })
   .superRefine((env, ctx) => {
     const provider = env.MODEL?.split(":")[0];

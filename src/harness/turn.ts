@@ -1,6 +1,7 @@
 import type {
   JSONValue,
   LanguageModelV4,
+  LanguageModelV4CallOptions,
   LanguageModelV4Message,
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
@@ -49,6 +50,8 @@ export interface TurnInput {
   readonly onUsage?: (usage: StepUsage, model: string) => void;
   /** The turn's spans; by default a fresh trace. */
   readonly trace?: TurnTrace;
+  /** Passed to every model call; providers read only their own key (embedded models read `switchboard`). */
+  readonly providerOptions?: LanguageModelV4CallOptions["providerOptions"];
   /** Span attributes every span carries (conversation key, delivery id). */
   readonly traceAttributes?: Record<string, string>;
 }
@@ -220,7 +223,13 @@ export async function runTurn(input: TurnInput): Promise<TurnResult> {
         modelCalls++;
         const generated = await callModel(
           input.model,
-          { prompt: [...messages], tools, toolChoice: { type: "auto" }, ...(input.signal ? { abortSignal: input.signal } : {}) },
+          {
+            prompt: [...messages],
+            tools,
+            toolChoice: { type: "auto" },
+            ...(input.signal ? { abortSignal: input.signal } : {}),
+            ...(input.providerOptions ? { providerOptions: input.providerOptions } : {}),
+          },
           streaming ? (delta) => show((live) => live.append(delta)) : undefined,
         );
         if (generated.usage) {

@@ -53,6 +53,7 @@ export function defineEmbeddedModel(
     // live replies are exercised offline, in the tests and in the playground.
     async doStream(options) {
       const answer = generated(await decideFor(options), estimatedInput(options.prompt));
+      const pace = streamPace(options);
       const parts: LanguageModelV4StreamPart[] = [{ type: "stream-start", warnings: [] }];
       for (const part of answer.content) {
         if (part.type === "text") {
@@ -68,7 +69,7 @@ export function defineEmbeddedModel(
           async pull(controller) {
             const part = parts[next++];
             if (!part) return controller.close();
-            if (part.type === "text-delta" && STREAM_PACE_MS > 0) await new Promise((resolve) => setTimeout(resolve, STREAM_PACE_MS));
+            if (part.type === "text-delta" && pace > 0) await new Promise((resolve) => setTimeout(resolve, pace));
             controller.enqueue(part);
           },
         }),
@@ -86,8 +87,15 @@ export function defineEmbeddedModel(
   }
 }
 
-/** Between two streamed pieces: slow enough that a viewer sees the answer grow, fast enough for tests. */
-const STREAM_PACE_MS = 15;
+/**
+ * Milliseconds between two streamed pieces. An embedded model answers at once; `npm run dev` sets
+ * a pace (EMBEDDED_STREAM_PACE_MS) so the playground shows an answer growing as a language model's
+ * would. Elsewhere, none.
+ */
+function streamPace(options: LanguageModelV4CallOptions): number {
+  const pace = (options.providerOptions?.[PROMPT_EVENT_KEY] as { streamPaceMs?: unknown } | undefined)?.streamPaceMs;
+  return typeof pace === "number" && pace > 0 ? Math.min(pace, 1000) : 0;
+}
 /** Words per streamed piece. */
 const WORDS_PER_PIECE = 4;
 

@@ -5,7 +5,7 @@ import type { AcceptOutcome, Channel, EffectContext, Outbound, PostedMessage } f
 import { z } from "zod";
 import { loadAgentSettings, loadConfig } from "../config.ts";
 import { ChannelName, NormalizedEvent, ReplyTo } from "../event.ts";
-import type { AgentBudgets } from "../agent.ts";
+import { PROMPT_EVENT_KEY, type AgentBudgets } from "../agent.ts";
 import { TurnParked, type ApprovalOutcome, type ApprovalRequest } from "../harness/approval.ts";
 import type { StepUsage } from "../harness/model-call.ts";
 import { costOf, type PriceTable } from "../pricing.ts";
@@ -410,6 +410,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         onUsage: (usage) => spending!.add(usage, costOf(this.registry.prices, model, usage)),
         trace,
         traceAttributes: traced,
+        ...(core.EMBEDDED_STREAM_PACE_MS > 0 ? { providerOptions: { [PROMPT_EVENT_KEY]: { streamPaceMs: core.EMBEDDED_STREAM_PACE_MS } } } : {}),
       }));
       if (controller.signal.aborted) return "next";
       await this.indicate(replyOn, false, indicator, context);
@@ -428,7 +429,8 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         // Time of the turn and the part spent waiting on the model, tools and platform. workerd's
         // clock advances only across I/O, so CPU work shows up in neither: measure that outside.
         turnMs: Math.round((performance.now() - started) * 100) / 100,
-        externalMs: Math.round(steps.reduce((sum, step) => sum + step.externalMs, 0) * 100) / 100,
+        // A live reply opens inside the model call streaming into it: its time is already counted there.
+        externalMs: Math.round(steps.reduce((sum, step) => sum + (step.kind === "stream" ? 0 : step.externalMs), 0) * 100) / 100,
       });
       this.publish({
         current: null,
