@@ -5,19 +5,7 @@ import { describeIssues } from "../../src/config.ts";
 import { InstallRefused, oauthInstallRoutes, type OAuthInstall } from "../../src/installations/oauth.ts";
 import { malformed } from "../../src/payload.ts";
 import { SlackConfig } from "./config.ts";
-
-/** The bot scopes manifest.yaml asks for; an install asks Slack for exactly these. */
-export const BOT_SCOPES = [
-  "app_mentions:read",
-  "assistant:write",
-  "channels:history",
-  "groups:history",
-  "im:history",
-  "mpim:history",
-  "chat:write",
-  "commands",
-  "reactions:write",
-] as const;
+import { BOT_SCOPES } from "./scopes.ts";
 
 /**
  * Slack's OAuth v2 install (https://docs.slack.dev/authentication/installing-with-oauth): the

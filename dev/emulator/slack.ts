@@ -17,6 +17,7 @@ import {
   type Params,
 } from "./slack-http.ts";
 import { createSlackInstalls, type SlackOAuthOptions, type SlackWorkspace } from "./slack-oauth.ts";
+import { BOT_SCOPES } from "../../channels/slack/scopes.ts";
 
 /** The response body slack-web-api-client types for a method, checked against what we answer. */
 type Answer<Group extends "auth" | "chat" | "conversations" | "users", Method extends string> = Partial<
@@ -40,20 +41,10 @@ export const DEV_SLACK_PEOPLE = {
 } as const;
 
 /**
- * The bot scopes Slack granted the dev app: those channels/slack/manifest.yaml asks for. Slack
- * reports a token's scopes in every Web API answer's `x-oauth-scopes` header.
+ * The bot scopes Slack granted the dev app: those the app asks for (channels/slack/scopes.ts, the
+ * manifest's). Slack reports a token's scopes in every Web API answer's `x-oauth-scopes` header.
  */
-export const DEV_SLACK_SCOPES = [
-  "app_mentions:read",
-  "assistant:write",
-  "channels:history",
-  "groups:history",
-  "im:history",
-  "mpim:history",
-  "chat:write",
-  "commands",
-  "reactions:write",
-] as const;
+export const DEV_SLACK_SCOPES = BOT_SCOPES;
 
 export interface SlackOptions {
   /** Bot tokens the emulator accepts (`Authorization: Bearer xoxb-…` or a `token` argument). */
