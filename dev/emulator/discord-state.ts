@@ -14,6 +14,10 @@ export interface StoredInteraction {
   channelId: string;
   guildId?: string;
   createdAt: number;
+  /** Who interacted: Discord shows them the interaction's ephemeral follow-ups, and no one else. */
+  user?: { id: string; username: string; global_name?: string | null };
+  /** 2 for an application command, 3 for a component (a button press). */
+  type?: number;
   original: APIMessage | null;
   followups: string[];
 }
@@ -22,6 +26,8 @@ export interface StoredInteraction {
 export interface EphemeralMessage {
   interactionId: string;
   channelId: string;
+  /** The person who sees it, when the interaction was registered with one. */
+  userId?: string;
   message: APIMessage;
 }
 

@@ -256,7 +256,7 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     content,
     webhookId: stored.applicationId,
     applicationId: stored.applicationId,
-    extra: { interaction_metadata: { id: stored.id, type: 2, user: botUser, authorizing_integration_owners: {} } } as Partial<APIMessage>,
+    extra: { interaction_metadata: { id: stored.id, type: stored.type ?? 2, user: stored.user ?? botUser, authorizing_integration_owners: {} } } as Partial<APIMessage>,
   });
   const webhookMessage = (stored: StoredInteraction, content: string) => store.add(webhookFields(stored, content));
   const webhookShape = (stored: StoredInteraction, content: string) => store.build(webhookFields(stored, content));
@@ -289,7 +289,7 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     // Ephemeral: shown to the person who interacted only, so it never joins the channel's messages.
     if (body.flags !== undefined && (body.flags & EPHEMERAL) !== 0) {
       const message: APIMessage = { ...webhookShape(stored, body.content ?? ""), flags: EPHEMERAL };
-      return djson(c, store.addEphemeral({ interactionId: stored.id, channelId: stored.channelId, message }));
+      return djson(c, store.addEphemeral({ interactionId: stored.id, channelId: stored.channelId, ...(stored.user ? { userId: stored.user.id } : {}), message }));
     }
     const message = webhookMessage(stored, body.content ?? "");
     stored.followups.push(message.id);
@@ -342,11 +342,29 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
   /** An interaction Discord created: its token becomes valid for webhook calls (15 minutes from created_at). */
   control.post("/interactions", async (c) => {
     const parsed = z
-      .object({ id: z.string(), token: z.string().min(1), application_id: z.string().default(options.applicationId), channel_id: z.string(), guild_id: z.string().optional(), created_at: z.number().optional() })
+      .object({
+        id: z.string(),
+        token: z.string().min(1),
+        application_id: z.string().default(options.applicationId),
+        channel_id: z.string(),
+        guild_id: z.string().optional(),
+        created_at: z.number().optional(),
+        type: z.number().int().optional(),
+        user: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullable().optional() }).optional(),
+      })
       .safeParse(await body(c));
     if (!parsed.success) return c.json({ error: "invalid interaction", issues: parsed.error.issues }, 400);
     const i = parsed.data;
-    store.registerInteraction({ id: i.id, token: i.token, applicationId: i.application_id, channelId: i.channel_id, guildId: i.guild_id, createdAt: i.created_at ?? Date.now() });
+    store.registerInteraction({
+      id: i.id,
+      token: i.token,
+      applicationId: i.application_id,
+      channelId: i.channel_id,
+      guildId: i.guild_id,
+      createdAt: i.created_at ?? Date.now(),
+      ...(i.type !== undefined ? { type: i.type } : {}),
+      ...(i.user ? { user: i.user } : {}),
+    });
     return c.json({ ok: true }, 201);
   });
 
