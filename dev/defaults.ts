@@ -11,8 +11,13 @@ import { DEV_SLACK } from "./emulator/slack.ts";
 export const DEV_WORKER_PORT = 8787;
 export const DEV_BOT_NAME = "switchboard";
 export const DEV_GITHUB_WEBHOOK_SECRET = "switchboard-dev-github-webhook-secret";
-/** Where the playground's chat reports are filed: Slack's #general into the GitHub view's repository, the Slack DM into Linear's ENG team. */
-export const DEV_TICKET_TRACKERS = "slack:C0PLAYGRND=github:octo-org/demo slack:D0PLAYGRND=linear:ENG";
+/** The playground's Discord channel for reports (#bug-reports); #general (…100) stays a channel the bot only triages in. */
+export const DEV_DISCORD_REPORTS_CHANNEL = "1300000000000000101";
+/**
+ * Where the playground's chat reports are filed: Slack's #general and Discord's #bug-reports into
+ * the GitHub view's repository, the Slack DM into Linear's ENG team.
+ */
+export const DEV_TICKET_TRACKERS = `slack:C0PLAYGRND=github:octo-org/demo slack:D0PLAYGRND=linear:ENG discord:${DEV_DISCORD_REPORTS_CHANNEL}=github:octo-org/demo`;
 /** Turns the operator endpoints on in dev, so `switchboard inspect --dev` and the playground's Gateway start work. */
 export const DEV_ADMIN_TOKEN = "switchboard-dev-admin-token-not-a-secret";
 

@@ -25,6 +25,20 @@ export async function signInteraction(body: string, key: CryptoKey, timestamp = 
 
 export const DISCORD_USER = { id: "1033044521375764530", username: "testuser2384", global_name: "Test User", discriminator: "0", avatar: null };
 
+/** A member's everyday permissions in a channel: View Channel, Send Messages, Add Reactions, Read Message History, Send Messages in Threads. */
+const MEMBER_PERMISSIONS = (1n << 10n) | (1n << 11n) | (1n << 6n) | (1n << 16n) | (1n << 38n);
+/** Manage Server: who may approve the bot's requests by default (channels/discord/README.md, "Approvals"). */
+const MANAGE_GUILD = 1n << 5n;
+
+/**
+ * The dev server's people, as Discord computes their permissions in a channel: the playground's
+ * own user manages the server, so their presses approve; a visitor's are refused.
+ */
+export const DEV_DISCORD_PEOPLE = {
+  you: { user: DISCORD_USER, permissions: String(MEMBER_PERMISSIONS | MANAGE_GUILD) },
+  visitor: { user: { id: "1033044521375764531", username: "visitor0001", global_name: "Visitor", discriminator: "0", avatar: null }, permissions: String(MEMBER_PERMISSIONS) },
+} as const;
+
 /** A `/triage <text>` application command as Discord delivers it. */
 export function triageCommand(input: { applicationId: string; guildId: string; channelId: string; text: string; ageMs?: number }) {
   const id = snowflake(input.ageMs ?? 0);

@@ -405,11 +405,41 @@ const slack = {
 
 // ---- Discord -------------------------------------------------------------------------------
 
-const DISCORD_CHANNEL = "1300000000000000100";
+/** The dev server's channels: reports in #bug-reports are filed (TICKET_TRACKERS, dev/defaults.ts); #general is only triaged. */
+const DISCORD_CHANNELS = { "1300000000000000100": "#general", "1300000000000000101": "#bug-reports" };
+/** dev/discord-events.ts DEV_DISCORD_PEOPLE: you manage the server, so your presses approve; a visitor's are refused. */
+const DISCORD_PEOPLE = {
+  you: { id: "1033044521375764530", label: "you (Manage Server)" },
+  visitor: { id: "1033044521375764531", label: "visitor (not allowed to approve)" },
+};
+const DISCORD_BUTTON_STYLES = { 1: "primary", 2: "secondary", 3: "success", 4: "danger" };
+
+/** Discord's `<t:unix:style>` timestamps, as a reader sees them: relative ("in 24 hours") or a date. */
+function discordTimestamps(text) {
+  return text.replace(/<t:(-?\d+)(?::([tTdDfFR]))?>/g, (_, seconds, style) => {
+    const at = Number(seconds) * 1000;
+    if (style !== "R") return new Date(at).toLocaleString();
+    const hours = Math.round((at - Date.now()) / 3_600_000);
+    return hours === 0 ? "within the hour" : hours > 0 ? `in ${hours} hours` : `${-hours} hours ago`;
+  });
+}
 
 const discord = {
+  channel: "1300000000000000100",
+  person: "you",
   compose() {
     const result = el("div", { class: "result", id: "send-result" });
+    const where = el(
+      "form",
+      { id: "discord-where", onsubmit: (event) => event.preventDefault() },
+      el("label", {}, "Channel"),
+      el("select", { name: "channel", id: "discord-channel", onchange: (event) => ((discord.channel = event.target.value), discord.refresh()) },
+        Object.entries(DISCORD_CHANNELS).map(([id, name]) => el("option", { value: id, ...(id === discord.channel ? { selected: "" } : {}) }, name))),
+      el("label", {}, "Act as"),
+      el("select", { name: "person", id: "discord-person", onchange: (event) => ((discord.person = event.target.value), discord.refresh()) },
+        Object.entries(DISCORD_PEOPLE).map(([id, person]) => el("option", { value: id, ...(id === discord.person ? { selected: "" } : {}) }, person.label))),
+      el("p", { class: "hint" }, "Reports in #bug-reports can become GitHub issues in octo-org/demo. The bot's buttons are pressed as the person you act as."),
+    );
     const make = (kind, title, hint, text, button) =>
       el(
         "form",
@@ -420,14 +450,15 @@ const discord = {
         el("button", { class: "primary", type: "submit" }, button),
       );
     $("#compose").replaceChildren(
-      make("mention", "@-mention the bot", "A message in #general that mentions the bot; it reaches the Worker over the Gateway.", "The bot crashes with TypeError: Cannot read properties of undefined (reading 'guild') when I run it in a thread", "Send message"),
+      where,
+      make("mention", "@-mention the bot", "A message in the channel that mentions the bot; it reaches the Worker over the Gateway.", "The bot crashes with TypeError: Cannot read properties of undefined (reading 'guild') when I run it in a thread", "Send message"),
       make("command", "/triage", "The slash command, through the interactions endpoint: answered deferred, then edited.", "Export to CSV fails with a 500 error since yesterday's deploy", "Run /triage"),
       result,
     );
     async function send(event, kind) {
       event.preventDefault();
-      const sent = await api("/playground/send/discord", { kind, channelId: DISCORD_CHANNEL, text: event.target.elements.text.value });
-      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
+      const sent = await api("/playground/send/discord", { kind, channelId: discord.channel, person: discord.person, text: event.target.elements.text.value });
+      result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`;
       if (sent.response?.conversationKey) watch(sent.response.conversationKey);
       await discord.refresh();
     }
@@ -435,17 +466,46 @@ const discord = {
 
   async refresh() {
     const snapshot = await api("/_emulator/state/discord");
-    const messages = snapshot.channels?.[DISCORD_CHANNEL] ?? [];
+    const messages = snapshot.channels?.[discord.channel] ?? [];
+    // Ephemeral follow-ups ("Not allowed: …"): Discord shows them to the person who pressed, and no one else.
+    const notes = (snapshot.ephemerals ?? []).filter((e) => e.channelId === discord.channel && e.userId === DISCORD_PEOPLE[discord.person].id);
+    const text = (m) => discordTimestamps((m.content ?? "").replace(/<@!?(\d+)>/g, (_, id) => (m.mentions?.find((u) => u.id === id)?.bot ? `@${state.config.bot}` : `@${id}`)));
     const render = (m) => {
-      const content = (m.content ?? "").replace(/<@!?(\d+)>/g, (_, id) => (m.mentions?.find((u) => u.id === id)?.bot ? `@${state.config.bot}` : `@${id}`));
-      const node = comment(m.author?.global_name ?? m.author?.username ?? "?", content, Boolean(m.author?.bot || m.webhook_id), m.message_reference ? "reply" : null);
+      const node = comment(m.author?.global_name ?? m.author?.username ?? "?", text(m), Boolean(m.author?.bot || m.webhook_id), m.message_reference ? "reply" : null);
       node.classList.add("slack");
+      const buttons = (m.components ?? []).flatMap((row) => row.components ?? []).filter((c) => c.type === 2 && c.custom_id);
+      if (buttons.length) node.lastChild.append(el("div", { class: "discord-actions" }, buttons.map((button) => discordButton(m, button))));
       return node;
     };
+    const ephemeral = (note) =>
+      el("p", { class: "ephemeral" }, `Only you can see this — ${state.config.bot}: `, el("span", {}, note.message.content));
+    // In time order, as Discord shows them: snowflake ids grow with time.
+    const timeline = [...messages.map((m) => ({ id: m.id, node: () => render(m) })), ...notes.map((n) => ({ id: n.message.id, node: () => ephemeral(n) }))]
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     if (state.platform !== "discord") return;
-    $("#platform-view").replaceChildren(el("h2", {}, "#general"), ...(messages.length ? messages.map(render) : [el("p", { class: "hint" }, "No messages yet.")]));
+    $("#platform-view").replaceChildren(
+      el("h2", {}, DISCORD_CHANNELS[discord.channel] ?? discord.channel),
+      ...(timeline.length ? timeline.map((item) => item.node()) : [el("p", { class: "hint" }, "No messages yet.")]),
+    );
   },
 };
+
+/** One of the bot's buttons: a press is a signed MESSAGE_COMPONENT interaction from the person acted as. */
+function discordButton(message, button) {
+  return el(
+    "button",
+    {
+      type: "button",
+      class: `discord-button ${DISCORD_BUTTON_STYLES[button.style] ?? "secondary"}`,
+      onclick: async () => {
+        const sent = await api("/playground/discord/press", { channelId: discord.channel, messageId: message.id, customId: button.custom_id, person: discord.person });
+        $("#send-result").textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`;
+        await discord.refresh();
+      },
+    },
+    button.label ?? button.custom_id,
+  );
+}
 
 // ---- Linear --------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import { parseGitDiff } from "./diff.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
 import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } from "../linear-events.ts";
-import { DISCORD_USER, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
+import { DEV_DISCORD_PEOPLE, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 import { recordDelivery } from "../deliveries.ts";
 import { ensureLinearTeam, ensureLinearTeamSoon, ticketRoutes } from "./tickets.ts";
 
@@ -50,6 +50,8 @@ const DiscordAction = z.object({
   kind: z.enum(["mention", "command"]),
   channelId: z.string().regex(/^\d{5,20}$/),
   text: z.string().min(1).max(2000),
+  /** Who writes the mention (DEV_DISCORD_PEOPLE): it decides who the report is from. */
+  person: z.enum(["you", "visitor"]).default("you"),
 });
 
 const LinearAction = z.object({
@@ -127,7 +129,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
   app.post("/playground/send/discord", async (c) => {
     const parsed = DiscordAction.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
-    const { kind, channelId, text } = parsed.data;
+    const { kind, channelId, text, person } = parsed.data;
     const applicationId = options.vars.DISCORD_APPLICATION_ID ?? DEV_DISCORD.applicationId;
     const guildId = DEV_DISCORD.guildId;
     if (kind === "mention") {
@@ -144,11 +146,12 @@ export function createPlayground(options: PlaygroundOptions): Hono {
         gatewayStarted = true;
       }
       const botUserId = options.vars.DISCORD_BOT_USER_ID ?? applicationId;
+      const author = DEV_DISCORD_PEOPLE[person].user;
       const sent = await post<{ message: { id: string } }>(options.emulatorUrl, "/_emulator/discord/messages", {
         channel_id: channelId,
         guild_id: guildId,
         content: `<@${botUserId}> ${text}`,
-        author: { id: DISCORD_USER.id, username: DISCORD_USER.username, global_name: DISCORD_USER.global_name },
+        author: { id: author.id, username: author.username, global_name: author.global_name },
         mentions: [botUserId],
       });
       return c.json({ status: 200, messageId: sent.message.id, response: { conversationKey: `discord:${guildId}:${channelId}` } });

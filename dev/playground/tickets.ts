@@ -1,9 +1,12 @@
-// The playground's side of chat → ticket: pressing the bot's approval buttons in the Slack view
-// (as an allowed or a not-allowed person), and closing a ticket in the GitHub or Linear view.
+// The playground's side of chat → ticket: pressing the bot's approval buttons in the Slack and
+// Discord views (as an allowed or a not-allowed person), and closing a ticket in the GitHub or
+// Linear view.
 // Each builds the delivery as the platform sends it, signs it with the dev secret and posts it.
 import { Hono } from "hono";
 import { z } from "zod";
 import { recordDelivery } from "../deliveries.ts";
+import { buttonPress, DEV_DISCORD_PEOPLE, importSeed, signInteraction } from "../discord-events.ts";
+import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
 import { DEV_SLACK } from "../emulator/slack.ts";
 import { githubExample } from "../github-examples.ts";
@@ -22,6 +25,22 @@ const Press = z.object({
   /** Who presses: the playground's admin (U0PLAYGRND) or a visitor (U0VISITOR1), see DEV_SLACK_PEOPLE. */
   user: z.object({ id: z.string().regex(/^U[A-Z0-9]+$/), name: z.string().min(1).max(80) }),
 });
+
+const DiscordPress = z.object({
+  channelId: z.string().regex(/^\d{5,20}$/),
+  messageId: z.string().regex(/^\d{5,20}$/),
+  customId: z.string().min(1).max(100),
+  /** Who presses (DEV_DISCORD_PEOPLE): you manage the server, so you may approve; a visitor may not. */
+  person: z.enum(["you", "visitor"]),
+});
+
+/** A Discord channel message as the emulator's state holds it: what a press carries of it. */
+interface DiscordMessage {
+  id: string;
+  content: string;
+  author: { id: string; username: string };
+  components?: { components?: { custom_id?: string }[] }[];
+}
 
 const CloseGitHub = z.object({ owner: z.string().min(1), repo: z.string().min(1), number: z.number().int().positive(), login: z.string().min(1).max(39).default("maria") });
 const MoveLinear = z.object({ issueId: z.string().min(1), state: z.string().min(1).max(100) });
@@ -71,6 +90,41 @@ export function ticketRoutes(options: PlaygroundOptions): Hono {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const headers = { "content-type": "application/x-www-form-urlencoded", ...(await signSlack(body, options.vars.SLACK_SIGNING_SECRET ?? "")) };
     return c.json(await deliver("slack", "/webhooks/slack/interactions", headers, body));
+  });
+
+  // A button on one of the bot's Discord messages, pressed by `person`: Discord registers the
+  // interaction (so its token takes the ephemeral follow-up only they see), then sends it signed.
+  app.post("/playground/discord/press", async (c) => {
+    const parsed = DiscordPress.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    const { channelId, messageId, customId, person } = parsed.data;
+    const state = await json<{ channels?: Record<string, DiscordMessage[]> }>(await fetch(`${options.emulatorUrl}/_emulator/state/discord`));
+    const message = state.channels?.[channelId]?.find((candidate) => candidate.id === messageId);
+    // Discord only sends presses of buttons that are on the message.
+    const buttons = (message?.components ?? []).flatMap((row) => row.components ?? []).map((button) => button.custom_id);
+    if (!message || !buttons.includes(customId)) return c.json({ error: "that message has no such button (any more)" }, 404);
+    const applicationId = options.vars.DISCORD_APPLICATION_ID ?? DEV_DISCORD.applicationId;
+    const member = DEV_DISCORD_PEOPLE[person];
+    const { payload, id, token } = buttonPress({
+      applicationId,
+      guildId: DEV_DISCORD.guildId,
+      channelId,
+      message: { id: message.id, content: message.content, author: { id: message.author.id, username: message.author.username }, components: message.components ?? [] },
+      customId,
+      member,
+    });
+    const registered = await control(options.emulatorUrl, "/_emulator/discord/interactions", {
+      id,
+      token,
+      application_id: applicationId,
+      channel_id: channelId,
+      guild_id: DEV_DISCORD.guildId,
+      type: payload.type,
+      user: { id: member.user.id, username: member.user.username, global_name: member.user.global_name },
+    });
+    if (!registered.ok) return c.json({ error: `the emulator refused the interaction: ${registered.status}` }, 502);
+    const body = JSON.stringify(payload);
+    return c.json(await deliver("discord", "/webhooks/discord/interactions", await signInteraction(body, await importSeed(DEV_DISCORD.keySeed)), body));
   });
 
   // A maintainer closes an issue on GitHub: the emulator's issue is closed, then `issues.closed` is sent.

@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devVars } from "../../dev/defaults.ts";
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DEV_DISCORD_REPORTS_CHANNEL, devVars } from "../../dev/defaults.ts";
+import { DEV_DISCORD } from "../../dev/emulator/discord.ts";
 import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
 import { createPlayground } from "../../dev/playground/server.ts";
 import { launchBrowser } from "../support/browser.ts";
@@ -21,6 +22,7 @@ describe("playground in a real browser", () => {
   let emulator: RunningEmulator;
   let worker: RunningWorker;
   let browser: Browser;
+  let context: BrowserContext;
   let persistTo: string;
   let botName: string;
 
@@ -38,6 +40,9 @@ describe("playground in a real browser", () => {
     });
     worker = await startWorker({ vars, persistTo, port: workerPort });
     browser = await launchBrowser();
+    // One context for every page: the packaged Chromium runs as a single process, and a popup
+    // (the Slack install's consent page) opened beside several contexts brings it down.
+    context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   });
 
   afterAll(async () => {
@@ -47,8 +52,14 @@ describe("playground in a real browser", () => {
     if (persistTo) rmSync(persistTo, { recursive: true, force: true });
   });
 
+  // An open page keeps a stream to the emulator, and Chromium allows six connections per host:
+  // each test's pages close when it ends, passed or not.
+  afterEach(async () => {
+    for (const page of context?.pages() ?? []) await page.close();
+  });
+
   it("opening a GitHub issue shows the bot's triage comment, its label and the turn's journal", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
@@ -86,7 +97,7 @@ describe("playground in a real browser", () => {
   });
 
   it("opening a pull request shows the reviewer's findings, its size label and its turn; a follow-up restates them", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
@@ -130,7 +141,7 @@ describe("playground in a real browser", () => {
   });
 
   it("chat → ticket: a Slack report waits for approval, a visitor's click is refused, the admin's files one GitHub issue, and closing it posts back in the thread", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
@@ -184,7 +195,7 @@ describe("playground in a real browser", () => {
   });
 
   it("chat → ticket into Linear: a report in the Slack DM becomes an ENG issue, and moving it to Done posts back", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
@@ -212,8 +223,66 @@ describe("playground in a real browser", () => {
     await page.goto("about:blank");
   });
 
+  it("chat → ticket from Discord: a report in #bug-reports waits for approval, a visitor's click is refused, the admin's files one GitHub issue, and closing it posts back in the channel", async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Discord", exact: true }).click();
+    await page.locator("#discord-channel").selectOption({ label: "#bug-reports" });
+    await page.locator("#discord-mention textarea").fill("Uploading an avatar fails with a 413 error and the profile page goes blank since v5.2");
+    await page.getByRole("button", { name: "Send message" }).click();
+
+    // The bot searched the repository #bug-reports maps to, found nothing alike, and asks with two buttons.
+    const request = page.locator(".comment.bot", { hasText: "for approval to file “Uploading an avatar" });
+    await request.waitFor({ timeout: 30_000 });
+    expect(await request.textContent()).toMatch(/triage asks for approval to file “Uploading an avatar fails with a 413 error.*” in octo-org\/demo as a bug, priority medium\.\s*Expires in 24 hours if nobody answers/);
+    expect(await request.locator(".discord-button").allTextContents()).toEqual(["Approve", "Deny"]);
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toBe(`discord:${DEV_DISCORD.guildId}:${DEV_DISCORD_REPORTS_CHANNEL}`);
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: parked/);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-request.png"), fullPage: true });
+
+    // A visitor, without Manage Server, may not approve: only they see the note, and the buttons stay.
+    await page.locator("#discord-person").selectOption("visitor");
+    await request.getByRole("button", { name: "Approve", exact: true }).click();
+    await expect.poll(() => page.locator(".ephemeral").textContent(), { timeout: 15_000 }).toMatch(/Only you can see this — switchboard: Not allowed: you may not approve or deny file_ticket here/);
+    expect(await request.locator(".discord-button").count()).toBe(2);
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-refused.png"), fullPage: true });
+    await page.locator("#discord-person").selectOption("you");
+    await expect.poll(() => page.locator(".ephemeral").count(), { timeout: 10_000 }).toBe(0);
+
+    // You manage the server: one press files the issue, the request shows the outcome and loses its buttons.
+    await request.getByRole("button", { name: "Approve", exact: true }).click();
+    await expect.poll(() => request.textContent(), { timeout: 30_000 }).toMatch(/asked for approval .*Approved by Test User/s);
+    expect(await request.locator(".discord-button").count()).toBe(0);
+    const filed = page.locator(".comment.bot", { hasText: /Filed octo-org\/demo#\d+ “Uploading an avatar/ });
+    // The answer streams into one message: read it once it is whole.
+    await expect.poll(() => filed.textContent(), { timeout: 30_000 }).toMatch(/I'll post here when it is closed\./);
+    expect(await filed.count()).toBe(1);
+    const number = Number(/octo-org\/demo#(\d+)/.exec((await filed.textContent()) ?? "")![1]);
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-filed.png"), fullPage: true });
+
+    // Exactly one issue, quoting the report and naming the reporter and where it came from; closed by a maintainer.
+    await page.getByRole("button", { name: "GitHub", exact: true }).click();
+    await expect.poll(() => page.locator(".issue-list li", { hasText: "Uploading an avatar fails" }).count(), { timeout: 10_000 }).toBe(1);
+    await page.locator(".issue-list li", { hasText: `#${number}` }).click();
+    await expect.poll(() => page.locator(".issue .comment").first().textContent(), { timeout: 10_000 }).toMatch(/Uploading an avatar fails with a 413 error.*Reported by Test User in a Discord thread/s);
+    expect(await page.locator(".issue .labels span").allTextContents()).toEqual(["bug"]);
+    await page.getByRole("button", { name: /Close issue/ }).click();
+    await expect.poll(() => page.locator("#github-state").textContent(), { timeout: 10_000 }).toBe("Closed");
+
+    // Closing it reports back once in #bug-reports.
+    await page.getByRole("button", { name: "Discord", exact: true }).click();
+    const closed = page.locator(".comment.bot", { hasText: new RegExp(`octo-org/demo#${number} “Uploading an avatar.*” was closed as completed by @maria`) });
+    await expect.poll(() => closed.count(), { timeout: 30_000 }).toBe(1);
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-closed.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.goto("about:blank");
+  });
+
   it("Discord: an @-mention over the Gateway and /triage each get one reply", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
@@ -232,7 +301,7 @@ describe("playground in a real browser", () => {
   });
 
   it("Linear: an issue assigned to the bot gets labels, a priority and one triage comment; a delegated one, a session answer", async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
