@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { DEV_EMULATOR_HOST, DEV_EMULATOR_PORT, DEV_GITHUB_TOKEN } from "./emulator/defaults.ts";
 import { DEV_DISCORD } from "./emulator/discord.ts";
 import { DEV_LINEAR } from "./emulator/linear.ts";
-import { DEV_SLACK } from "./emulator/slack.ts";
+import { DEV_SLACK, DEV_SLACK_OAUTH } from "./emulator/slack.ts";
 
 export const DEV_WORKER_PORT = 8787;
 export const DEV_BOT_NAME = "switchboard";
@@ -18,6 +18,8 @@ export const DEV_DISCORD_REPORTS_CHANNEL = "1300000000000000101";
  * the GitHub view's repository, the Slack DM into Linear's ENG team.
  */
 export const DEV_TICKET_TRACKERS = `slack:C0PLAYGRND=github:octo-org/demo slack:D0PLAYGRND=linear:ENG discord:${DEV_DISCORD_REPORTS_CHANNEL}=github:octo-org/demo`;
+/** Seals installed workspaces' tokens and signs install `state` in dev: base64 of 32 bytes, dev only. */
+export const DEV_INSTALLATIONS_KEY = "c3dpdGNoYm9hcmQtZGV2LWluc3RhbGxhdGlvbnMta2V5LTMyYg==";
 /** Turns the operator endpoints on in dev, so `switchboard inspect --dev` and the playground's Gateway start work. */
 export const DEV_ADMIN_TOKEN = "switchboard-dev-admin-token-not-a-secret";
 
@@ -35,6 +37,11 @@ export function devVars(emulatorUrl = `http://${DEV_EMULATOR_HOST}:${DEV_EMULATO
     SLACK_BOT_TOKEN: DEV_SLACK.token,
     SLACK_BOT_USER_ID: DEV_SLACK.botUserId,
     SLACK_API_URL: `${emulatorUrl}/slack/`,
+    // Installs into more workspaces through /oauth/slack/install, with the emulator's consent page.
+    SLACK_CLIENT_ID: DEV_SLACK_OAUTH.clientId,
+    SLACK_CLIENT_SECRET: DEV_SLACK_OAUTH.clientSecret,
+    SLACK_AUTHORIZE_URL: `${emulatorUrl}/slack/oauth/v2/authorize`,
+    INSTALLATIONS_KEY: DEV_INSTALLATIONS_KEY,
     DISCORD_PUBLIC_KEY: DEV_DISCORD.publicKey,
     DISCORD_BOT_TOKEN: DEV_DISCORD.token,
     DISCORD_APPLICATION_ID: DEV_DISCORD.applicationId,

@@ -11,7 +11,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from "./app.ts";
 import { DEV_DISCORD } from "./discord.ts";
 import { DEV_GITHUB_PEOPLE } from "./github-collaborators.ts";
 import { DEV_LINEAR } from "./linear.ts";
-import { DEV_SLACK, DEV_SLACK_PEOPLE } from "./slack.ts";
+import { DEV_SLACK, DEV_SLACK_OAUTH, DEV_SLACK_PEOPLE } from "./slack.ts";
 import {
   DEV_EMULATOR_HOST,
   DEV_EMULATOR_PORT,
@@ -81,7 +81,7 @@ export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: str
         ? { app: { id: app.id ?? DEV_GITHUB_APP_ID, slug: app.slug ?? DEV_GITHUB_APP_SLUG, publicKeyPem: app.publicKeyPem } }
         : {}),
     },
-    slack: { tokens: [DEV_SLACK.token], ...DEV_SLACK, users: DEV_SLACK_PEOPLE },
+    slack: { tokens: [DEV_SLACK.token], ...DEV_SLACK, users: DEV_SLACK_PEOPLE, oauth: DEV_SLACK_OAUTH },
     linear: { apiKeys: [DEV_LINEAR.apiKey], botUserId: DEV_LINEAR.botUserId, organizationId: DEV_LINEAR.organizationId },
     discord: { tokens: [DEV_DISCORD.token], applicationId: DEV_DISCORD.applicationId },
   };

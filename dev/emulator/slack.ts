@@ -34,6 +34,13 @@ export const DEV_SLACK = {
   appId: "A0SWITCHDEV",
 } as const;
 
+/**
+ * The dev app's OAuth credentials (dev only, they protect nothing): with them the Worker's
+ * /oauth/slack/install runs Slack's real round trip against the emulator's consent page, so the
+ * playground can install the app in a second workspace.
+ */
+export const DEV_SLACK_OAUTH = { clientId: "1300000000001.1300000000002", clientSecret: "switchboard-dev-slack-client-secret" } as const;
+
 /** The dev workspace's people: the playground's own user is an admin, so its clicks approve; a visitor's do not. */
 export const DEV_SLACK_PEOPLE = {
   U0PLAYGRND: { name: "you", is_admin: true },

@@ -287,6 +287,15 @@ function contrast(hex) {
 // ---- Slack ---------------------------------------------------------------------------------
 
 const SLACK_CHANNELS = { C0PLAYGRND: "#general", D0PLAYGRND: "Direct message" };
+/** The dev workspace; others are those the app was installed in through the Worker's install link. */
+const SLACK_HOME = "T0SWITCHDEV";
+
+/** A workspace's channels. Slack's channel ids are unique across workspaces, so another workspace's are its own. */
+function slackChannels(team) {
+  if (team === SLACK_HOME) return SLACK_CHANNELS;
+  const suffix = team.slice(1);
+  return { [`C${suffix}`]: "#general", [`D${suffix}`]: "Direct message" };
+}
 /** The dev workspace's people (dev/emulator/slack.ts DEV_SLACK_PEOPLE): an admin, whose clicks approve, and a visitor, whose clicks do not. */
 const SLACK_PEOPLE = { U0PLAYGRND: "you (workspace admin)", U0VISITOR1: "visitor (not allowed to approve)" };
 
@@ -302,6 +311,7 @@ function slackToMarkdown(text) {
 }
 
 const slack = {
+  team: SLACK_HOME,
   channel: "C0PLAYGRND",
   thread: null,
   user: "U0PLAYGRND",
@@ -313,7 +323,7 @@ const slack = {
       el("h2", {}, "Post a message"),
       el("label", {}, "Where"),
       el("select", { name: "channel", onchange: (event) => ((slack.channel = event.target.value), (slack.thread = null), slack.refresh()) },
-        Object.entries(SLACK_CHANNELS).map(([id, name]) => el("option", { value: id, ...(id === slack.channel ? { selected: "" } : {}) }, name))),
+        Object.entries(slackChannels(slack.team)).map(([id, name]) => el("option", { value: id, ...(id === slack.channel ? { selected: "" } : {}) }, name))),
       el("label", {}, "Act as"),
       el("select", { name: "user", id: "slack-user", onchange: (event) => ((slack.user = event.target.value), slack.refresh()) },
         Object.entries(SLACK_PEOPLE).map(([id, name]) => el("option", { value: id, ...(id === slack.user ? { selected: "" } : {}) }, name))),
@@ -326,7 +336,7 @@ const slack = {
 
     async function send(event) {
       event.preventDefault();
-      const sent = await api("/playground/send/slack", { channel: slack.channel, text: form.elements.text.value, user: slack.user, ...(slack.thread ? { threadTs: slack.thread } : {}) });
+      const sent = await api("/playground/send/slack", { team: slack.team, channel: slack.channel, text: form.elements.text.value, user: slack.user, ...(slack.thread ? { threadTs: slack.thread } : {}) });
       result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response)}`;
       if (!slack.thread) slack.thread = sent.ts;
       if (sent.response?.conversationKey) watch(sent.response.conversationKey);
@@ -336,10 +346,12 @@ const slack = {
 
   async refresh() {
     const snapshot = await api("/_emulator/state/slack");
-    const messages = snapshot.channels?.[slack.channel] ?? [];
-    const isBot = (m) => Boolean(m.bot_id) || m.user === snapshot.bot?.userId;
+    const workspaces = (snapshot.workspaces ?? []).filter((w) => w.installed);
+    const workspace = workspaces.find((w) => w.teamId === slack.team) ?? { teamId: slack.team, name: slack.team, botUserId: snapshot.bot?.userId };
+    const messages = (snapshot.channels?.[slack.channel] ?? []).filter((m) => m.team === slack.team);
+    const isBot = (m) => Boolean(m.bot_id) || m.user === workspace.botUserId;
     const name = (m) => (isBot(m) ? state.config.bot : m.user === "U0PLAYGRND" ? "you" : m.user === "U0VISITOR1" ? "visitor" : m.user);
-    const text = (m) => slackToMarkdown((m.text ?? "").replace(/<@[A-Z0-9]+>/g, (mention) => (mention.includes(snapshot.bot?.userId) ? `@${state.config.bot}` : mention)));
+    const text = (m) => slackToMarkdown((m.text ?? "").replace(/<@[A-Z0-9]+>/g, (mention) => (mention.includes(workspace.botUserId) ? `@${state.config.bot}` : mention)));
     const top = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
     const replies = (ts) => messages.filter((m) => m.thread_ts === ts && m.ts !== ts);
     const reactions = snapshot.reactions ?? {};
@@ -363,6 +375,7 @@ const slack = {
                 onclick: async (event) => {
                   event.stopPropagation();
                   const sent = await api("/playground/slack/press", {
+                    team: slack.team,
                     channel: slack.channel,
                     messageTs: m.ts,
                     ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
@@ -388,13 +401,14 @@ const slack = {
     const notes = (snapshot.ephemerals ?? []).filter((e) => e.channel === slack.channel && e.user === slack.user);
     if (state.platform !== "slack") return;
     $("#platform-view").replaceChildren(
-      el("h2", {}, SLACK_CHANNELS[slack.channel] ?? slack.channel),
+      slackWorkspaces(workspaces),
+      el("h2", {}, slackChannels(slack.team)[slack.channel] ?? slack.channel),
       ...(top.length ? [] : [el("p", { class: "hint" }, "No messages yet.")]),
       ...notes.map((note) => el("p", { class: "ephemeral" }, `Only visible to you — ${state.config.bot}: ${note.text}`)),
       ...top.map((m) =>
         el(
           "div",
-          { class: `slack-message${slack.thread === m.ts ? " selected" : ""}`, onclick: () => ((slack.thread = m.ts), slack.refresh(), watch(`slack:${snapshot.team.id}:${slack.channel}:${m.ts}`)) },
+          { class: `slack-message${slack.thread === m.ts ? " selected" : ""}`, onclick: () => ((slack.thread = m.ts), slack.refresh(), watch(`slack:${slack.team}:${slack.channel}:${m.ts}`)) },
           render(m),
           el("div", { class: "thread" }, replies(m.ts).map(render)),
         ),
@@ -402,6 +416,36 @@ const slack = {
     );
   },
 };
+
+/**
+ * The workspaces the app is in, as Slack's switcher shows them, and the Worker's own install link:
+ * it runs Slack's OAuth round trip (the emulator's consent page, then /oauth/slack/callback) in a
+ * new tab, and the workspace appears here once the Worker exchanged the code.
+ */
+function slackWorkspaces(workspaces) {
+  return el(
+    "nav",
+    { class: "workspaces", "aria-label": "Workspace" },
+    workspaces.map((w) =>
+      el("button", {
+        type: "button",
+        "aria-pressed": String(w.teamId === slack.team),
+        title: w.teamId,
+        onclick: () => {
+          if (w.teamId === slack.team) return;
+          slack.team = w.teamId;
+          slack.channel = Object.keys(slackChannels(w.teamId))[0];
+          slack.thread = null;
+          slack.compose();
+          slack.refresh();
+        },
+      }, w.name),
+    ),
+    state.config.slackInstalls
+      ? el("a", { href: `${state.config.workerUrl}/oauth/slack/install`, target: "_blank", rel: "opener", id: "slack-install" }, "+ Install in another workspace")
+      : null,
+  );
+}
 
 // ---- Discord -------------------------------------------------------------------------------
 

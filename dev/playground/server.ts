@@ -10,7 +10,6 @@ import { z } from "zod";
 import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
 import { eventCallback, signSlack } from "../slack-events.ts";
-import { DEV_SLACK } from "../emulator/slack.ts";
 import { countPatchLines } from "../emulator/github-state.ts";
 import { parseGitDiff } from "./diff.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
@@ -19,6 +18,7 @@ import { HUMAN, linearEvents, signLinear, type SeededIssue, type SeededTeam } fr
 import { DEV_DISCORD_PEOPLE, importSeed, signInteraction, triageCommand } from "../discord-events.ts";
 import { recordDelivery } from "../deliveries.ts";
 import { ensureLinearTeam, ensureLinearTeamSoon, ticketRoutes } from "./tickets.ts";
+import { slackWorkspace } from "./workspaces.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const asset = (name: string) => readFileSync(join(here, name), "utf8");
@@ -65,6 +65,8 @@ const SlackAction = z.object({
   text: z.string().min(1).max(4000),
   threadTs: z.string().optional(),
   user: z.string().default("U0PLAYGRND"),
+  /** The workspace (team id): the dev one by default, or one installed through /oauth/slack/install. */
+  team: z.string().regex(/^T[A-Z0-9]{2,}$/).optional(),
 });
 
 export function createPlayground(options: PlaygroundOptions): Hono {
@@ -84,7 +86,9 @@ export function createPlayground(options: PlaygroundOptions): Hono {
 
   app.get("/playground/config", async (c) => {
     const health = (await (await fetch(`${options.workerUrl}/health`)).json()) as { enabled: string[]; bot: string };
-    return c.json({ workerUrl: options.workerUrl, bot: health.bot, enabled: health.enabled });
+    // Whether the Worker can install the Slack app in more workspaces (SLACK_CLIENT_ID is set).
+    const slackInstalls = Boolean(options.vars.SLACK_CLIENT_ID);
+    return c.json({ workerUrl: options.workerUrl, bot: health.bot, enabled: health.enabled, slackInstalls });
   });
 
   app.post("/playground/send/github", async (c) => {
@@ -100,13 +104,16 @@ export function createPlayground(options: PlaygroundOptions): Hono {
     const parsed = SlackAction.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
     const { channel, text, threadTs, user } = parsed.data;
-    const botUserId = options.vars.SLACK_BOT_USER_ID ?? DEV_SLACK.botUserId;
+    const workspace = await slackWorkspace(options, parsed.data.team);
+    if (!workspace) return c.json({ error: `the app is not installed in ${parsed.data.team}` }, 404);
+    const botUserId = workspace.botUserId;
     const dm = channel.startsWith("D");
     // In a channel the person @-mentions the bot; in a DM they just write.
     const said = dm || text.includes(`<@${botUserId}>`) ? text : `<@${botUserId}> ${text}`;
     const message = await post<{ ts: string }>(options.emulatorUrl, "/_emulator/slack/messages", {
       channel,
       user,
+      team: workspace.teamId,
       text: said,
       ...(threadTs ? { thread_ts: threadTs } : {}),
     });
@@ -120,7 +127,7 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       client_msg_id: crypto.randomUUID(),
       ...(threadTs ? { thread_ts: threadTs } : {}),
     };
-    const body = JSON.stringify(eventCallback({ ...DEV_SLACK, botUserId }, event));
+    const body = JSON.stringify(eventCallback(workspace, event));
     const response = await deliver("slack", "/webhooks/slack/events", { "content-type": "application/json", ...(await signSlack(body, options.vars.SLACK_SIGNING_SECRET ?? "")) }, body);
     return c.json({ ts: message.ts, status: response.status, response: await response.json().catch(() => null) });
   });

@@ -8,12 +8,12 @@ import { recordDelivery } from "../deliveries.ts";
 import { buttonPress, DEV_DISCORD_PEOPLE, importSeed, signInteraction } from "../discord-events.ts";
 import { DEV_DISCORD } from "../emulator/discord.ts";
 import { DEV_LINEAR } from "../emulator/linear.ts";
-import { DEV_SLACK } from "../emulator/slack.ts";
 import { githubExample } from "../github-examples.ts";
 import { inRepository, signedDelivery } from "../github-events.ts";
 import { linearEvents, signLinear, type SeededTeam } from "../linear-events.ts";
 import { blockActions, signSlack } from "../slack-events.ts";
 import type { PlaygroundOptions } from "./server.ts";
+import { slackWorkspace } from "./workspaces.ts";
 
 const Press = z.object({
   channel: z.string().regex(/^[CDG][A-Z0-9]{2,}$/),
@@ -24,6 +24,8 @@ const Press = z.object({
   label: z.string().max(75),
   /** Who presses: the playground's admin (U0PLAYGRND) or a visitor (U0VISITOR1), see DEV_SLACK_PEOPLE. */
   user: z.object({ id: z.string().regex(/^U[A-Z0-9]+$/), name: z.string().min(1).max(80) }),
+  /** The workspace the message is in: the dev one by default. */
+  team: z.string().regex(/^T[A-Z0-9]{2,}$/).optional(),
 });
 
 const DiscordPress = z.object({
@@ -83,8 +85,10 @@ export function ticketRoutes(options: PlaygroundOptions): Hono {
     const parsed = Press.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
     const press = parsed.data;
+    const workspace = await slackWorkspace(options, press.team);
+    if (!workspace) return c.json({ error: `the app is not installed in ${press.team}` }, 404);
     const payload = blockActions(
-      { ...DEV_SLACK, botUserId: options.vars.SLACK_BOT_USER_ID ?? DEV_SLACK.botUserId },
+      workspace,
       { user: press.user, channel: press.channel, message: { ts: press.messageTs, ...(press.threadTs ? { thread_ts: press.threadTs } : {}) }, actionId: press.actionId, value: press.value, label: press.label },
     );
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEV_DISCORD_REPORTS_CHANNEL, devVars } from "../../dev/defaults.ts";
 import { DEV_DISCORD } from "../../dev/emulator/discord.ts";
 import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
+import { DEV_SLACK } from "../../dev/emulator/slack.ts";
 import { createPlayground } from "../../dev/playground/server.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { freePort, ROOT, startWorker, type RunningWorker } from "../../dev/workerd.ts";
@@ -44,6 +45,11 @@ describe("playground in a real browser", () => {
     // (the Slack install's consent page) opened beside several contexts brings it down.
     context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   });
+
+  /** The workspaces the Slack app is installed in, as the emulated Slack keeps them. */
+  async function slackWorkspaces(): Promise<{ teamId: string; name: string; botUserId: string; installed: boolean }[]> {
+    return (await fetch(`${emulator.url}/_emulator/slack/workspaces`)).json() as never;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -323,5 +329,53 @@ describe("playground in a real browser", () => {
     expect(kinds.at(-1)).toBe("response");
     await page.screenshot({ path: join(OUTPUT, "playground-linear.png"), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it("Slack in two workspaces: the Worker's install link runs Slack's OAuth round trip, and the bot answers in each workspace with that workspace's token", async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+
+    // /oauth/slack/install → Slack's consent page (the emulator's) → /oauth/slack/callback, in a new tab.
+    const [consent] = await Promise.all([page.context().waitForEvent("page"), page.getByRole("link", { name: "Install in another workspace" }).click()]);
+    await consent.waitForLoadState();
+    expect(new URL(consent.url()).pathname).toBe("/slack/oauth/v2/authorize");
+    await consent.locator("input[name=team][value=new]").check();
+    await consent.getByRole("textbox", { name: "new workspace name" }).fill("Globex");
+    await consent.getByRole("button", { name: "Allow" }).click();
+    await consent.waitForURL(/\/oauth\/slack\/callback\?/);
+    expect(await consent.locator("h1").textContent()).toBe("Installed in Globex");
+    await consent.close();
+    const globex = (await slackWorkspaces()).find((workspace) => workspace.name === "Globex")!;
+    expect(globex).toMatchObject({ installed: true });
+
+    // The new workspace is in the switcher; the bot answers a mention in its #general.
+    await page.getByRole("button", { name: "Globex", exact: true }).click();
+    await page.locator("#slack-message textarea").fill("The login page returns 500 since this morning");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    const inGlobex = page.locator(".slack-message", { hasText: "The login page returns 500" }).locator(".thread .comment.bot");
+    await expect.poll(() => inGlobex.textContent(), { timeout: 30_000 }).toMatch(/This reads like a bug report/);
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(new RegExp(`^slack:${globex.teamId}:C${globex.teamId.slice(1)}:`));
+    await page.screenshot({ path: join(OUTPUT, "playground-slack-workspaces.png"), fullPage: true });
+
+    // And, switched back, in the dev workspace.
+    await page.getByRole("button", { name: "switchboard-dev", exact: true }).click();
+    await page.locator("#slack-message textarea").fill("How do I change where notifications are sent?");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    const inHome = page.locator(".slack-message", { hasText: "How do I change where notifications" }).locator(".thread .comment.bot");
+    await expect.poll(() => inHome.textContent(), { timeout: 30_000 }).toMatch(/This reads like a question/);
+
+    // Slack posts as the workspace whose token a call carries: each answer came with its own workspace's token.
+    const slack = (await (await fetch(`${emulator.url}/_emulator/state/slack`)).json()) as { channels: Record<string, { team: string; user: string; bot_id?: string; text: string }[]> };
+    const answers = (channel: string) => (slack.channels[channel] ?? []).filter((message) => message.bot_id !== undefined).map((message) => [message.team, message.user]);
+    expect(answers(`C${globex.teamId.slice(1)}`)).toEqual([[globex.teamId, globex.botUserId]]);
+    expect(answers("C0PLAYGRND")).toContainEqual([DEV_SLACK.teamId, DEV_SLACK.botUserId]);
+    expect(answers("C0PLAYGRND")).not.toContainEqual([globex.teamId, globex.botUserId]);
+    const health = (await (await fetch(`${worker.url}/health`)).json()) as { channels: { slack: { installations: { active: number } } } };
+    expect(health.channels.slack.installations.active).toBe(1);
+    expect(errors).toEqual([]);
+    await page.goto("about:blank");
   });
 });
