@@ -5,8 +5,9 @@ import { TEST_DISCORD } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
 import { postInteraction, registerInteraction, slashCommand } from "../support/discord.ts";
 import { emulatorUrl, waitFor } from "../support/emulator.ts";
-import { deploys, hold } from "./deployer-agent.ts";
+import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
+import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
 
 // Permissions as Discord computes them for a member in a channel (decimal bitfields).
 const EVERYDAY = String((1n << 10n) | (1n << 11n) | (1n << 16n)); // View Channel, Send Messages, Read Message History
@@ -47,19 +48,11 @@ async function press(channelId: string, member: typeof ADMIN, decision: "approve
   return { response: await postInteraction(payload), payload };
 }
 
-async function parkedOn(key: string) {
-  return waitFor("the turn to park", async () => {
-    const state = await snapshot(key);
-    return state.parked === 1 && state.current === null ? state : null;
-  });
-}
-
 /** The answer the slash command's deferred response was filled in with. */
 async function answers(channelId: string): Promise<string[]> {
   return ((await discordState()).channels[channelId] ?? []).filter((m) => m.webhook_id && m.content).map((m) => m.content);
 }
 
-const deploysOf = (service: string) => [...deploys.values()].filter((d) => d.service === service);
 
 describe("approval gates on Discord: buttons on a channel message, decided by who may manage the server", () => {
   let channelId: string;
@@ -154,13 +147,7 @@ describe("approval gates on Discord: buttons on a channel message, decided by wh
   });
 
   it("nobody answers: the request expires as denied and shows it", async () => {
-    const parked = await parkedOn(key);
-    const id = parked.last!.approval!.id;
-    await runInDurableObject(await conversation(key), async (instance: ConversationAgent, state) => {
-      // The deadline passes.
-      state.storage.sql.exec("UPDATE sb_approvals SET request = json_set(request, '$.expiresAt', 0) WHERE id = ?", id);
-      await instance.expireApproval({ id });
-    });
+    await expireUnanswered(key);
     const done = await settled(key);
     expect(done.last?.reply).toBe("Not deployed: deploy did not run: nobody approved it before the request expired.");
     expect(deploysOf(service)).toEqual([]);

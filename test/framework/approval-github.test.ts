@@ -4,8 +4,9 @@ import { TEST_BOT_NAME } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
 import { emulatorUrl, injectFault, recordedCalls, waitFor } from "../support/emulator.ts";
 import { githubExample, inRepository, newDelivery, postGitHub, uniqueRepo } from "../support/github.ts";
-import { deploys, hold } from "./deployer-agent.ts";
+import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
+import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
 
 type Comment = { id: number; body: string; user: { login: string } };
 
@@ -20,14 +21,6 @@ async function grant(owner: string, repo: string, user: string, role: string) {
   expect(response.status).toBe(201);
 }
 
-async function parkedOn(key: string) {
-  return waitFor("the turn to park", async () => {
-    const state = await snapshot(key);
-    return state.parked === 1 && state.current === null ? state : null;
-  });
-}
-
-const deploysOf = (service: string) => [...deploys.values()].filter((d) => d.service === service);
 const isRequest = (comment: Comment) => comment.body.includes("asks for approval") || comment.body.includes("asked for approval");
 
 describe("approval gates on GitHub: a comment that asks, `/approve` or `/deny` from someone with write access", () => {
@@ -140,13 +133,7 @@ describe("approval gates on GitHub: a comment that asks, `/approve` or `/deny` f
   });
 
   it("nobody answers: the request expires as denied and says so", async () => {
-    const parked = await parkedOn(key);
-    const id = parked.last!.approval!.id;
-    await runInDurableObject(await conversation(key), async (instance: ConversationAgent, state) => {
-      // The deadline passes.
-      state.storage.sql.exec("UPDATE sb_approvals SET request = json_set(request, '$.expiresAt', 0) WHERE id = ?", id);
-      await instance.expireApproval({ id });
-    });
+    await expireUnanswered(key);
     const done = await settled(key);
     expect(done.last?.reply).toBe("Not deployed: deploy did not run: nobody approved it before the request expired.");
     expect(deploysOf(service)).toEqual([]);

@@ -1,12 +1,10 @@
-import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { HUMAN, linearEvents, type SeededIssue, type SeededTeam } from "../../dev/linear-events.ts";
 import { TEST_LINEAR } from "../env.ts";
-import { conversation, settled, snapshot } from "../support/agents.ts";
+import { settled, snapshot } from "../support/agents.ts";
 import { emulatorUrl, waitFor } from "../support/emulator.ts";
 import { linearState, postLinear, seedIssue, seedPrompt, seedSession, seedTeam } from "../support/linear.ts";
-import { deploys } from "./deployer-agent.ts";
-import type { ConversationAgent } from "./worker.ts";
+import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
 
 const { commentWebhook, sessionCreatedWebhook, sessionChoiceWebhook } = linearEvents(TEST_LINEAR);
 /** A guest of the workspace: sees the team it was invited to, may not approve by default. */
@@ -27,24 +25,6 @@ async function issueState(team: SeededTeam, issue: SeededIssue): Promise<IssueSt
   return found as unknown as IssueState;
 }
 
-async function parkedOn(key: string) {
-  return waitFor("the turn to park", async () => {
-    const state = await snapshot(key);
-    return state.parked === 1 && state.current === null ? state : null;
-  });
-}
-
-async function expire(key: string) {
-  const parked = await parkedOn(key);
-  const id = parked.last!.approval!.id;
-  await runInDurableObject(await conversation(key), async (instance: ConversationAgent, state) => {
-    // The deadline passes.
-    state.storage.sql.exec("UPDATE sb_approvals SET request = json_set(request, '$.expiresAt', 0) WHERE id = ?", id);
-    await instance.expireApproval({ id });
-  });
-}
-
-const deploysOf = (service: string) => [...deploys.values()].filter((d) => d.service === service);
 
 describe("approval gates on Linear, in an agent session: a select elicitation, answered by picking an option", () => {
   let team: SeededTeam;
@@ -128,7 +108,7 @@ describe("approval gates on Linear, in an agent session: a select elicitation, a
   });
 
   it("nobody answers: the request expires as denied and the session says so", async () => {
-    await expire(key);
+    await expireUnanswered(key);
     const done = await settled(key);
     expect(done.last?.reply).toBe("Not deployed: deploy did not run: nobody approved it before the request expired.");
     expect(deploysOf(service)).toEqual([]);
@@ -214,7 +194,7 @@ describe("approval gates on Linear without a session: a comment that asks, `/app
   });
 
   it("nobody answers: the request expires as denied and the comment says so", async () => {
-    await expire(key);
+    await expireUnanswered(key);
     await settled(key);
     expect(deploysOf(service)).toEqual([]);
     await waitFor("the outcome on the request", async () => (await comments()).find((c) => isRequest(c) && c.body.includes("⌛ Expired")));

@@ -5,8 +5,9 @@ import { TEST_SLACK } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
 import { emulatorUrl, injectFault, waitFor } from "../support/emulator.ts";
 import { eventCallback, mentionEvent, newTs, postEvent, postInteraction, slackState, uniqueChannel } from "../support/slack.ts";
-import { deploys, hold } from "./deployer-agent.ts";
+import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
+import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
 
 const keyOf = (channel: string, ts: string) => `slack:${TEST_SLACK.teamId}:${channel}:${ts}`;
 const ADMIN = { id: "U0ADMIN001", name: "ada" };
@@ -40,14 +41,6 @@ async function press(channel: string, root: string, who: { id: string; name: str
   return { response: await postInteraction(payload), payload };
 }
 
-async function parkedOn(key: string) {
-  return waitFor("the turn to park", async () => {
-    const state = await snapshot(key);
-    return state.parked === 1 && state.current === null ? state : null;
-  });
-}
-
-const deploysOf = (service: string) => [...deploys.values()].filter((d) => d.service === service);
 const replies = async (channel: string) => (await thread(channel)).filter((m) => m.user === TEST_SLACK.botUserId && !m.blocks);
 
 describe("approval gates on Slack: Block Kit buttons, durable while waiting", () => {
@@ -136,13 +129,7 @@ describe("approval gates on Slack: Block Kit buttons, durable while waiting", ()
   });
 
   it("nobody answers: the request expires as denied", async () => {
-    const parked = await parkedOn(key);
-    const id = parked.last!.approval!.id;
-    await runInDurableObject(await conversation(key), async (instance: ConversationAgent, state) => {
-      // The deadline passes.
-      state.storage.sql.exec("UPDATE sb_approvals SET request = json_set(request, '$.expiresAt', 0) WHERE id = ?", id);
-      await instance.expireApproval({ id });
-    });
+    await expireUnanswered(key);
     const done = await settled(key);
     expect(done.last?.reply).toBe("Not deployed: deploy did not run: nobody approved it before the request expired.");
     expect(deploysOf(service)).toEqual([]);
