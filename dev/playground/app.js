@@ -31,7 +31,7 @@ function markdown(text) {
     .join("");
 }
 
-const state = { config: null, platform: "github", conversationKey: null, socket: null, selected: null, repo: { owner: "octo-org", name: "demo" } };
+const state = { config: null, platform: "github", conversationKey: null, socket: null, selected: null, repo: { owner: "octo-org", name: "demo" }, turns: new Map(), shownTurn: null };
 
 const PRESETS = {
   bug: {
@@ -111,6 +111,12 @@ const PR_PRESETS = {
     ].join("\n"),
   },
 };
+
+/**
+ * Views refresh on every call the bot makes, and a streamed answer makes many: a refresh that
+ * started before a newer one drops its snapshot, so a growing message never shows an older text.
+ */
+let refreshes = 0;
 
 async function api(path, body) {
   const response = await fetch(path, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : undefined);
@@ -310,6 +316,9 @@ function slackToMarkdown(text) {
     .replace(/(^|[\s(“])\*([^*\n]+)\*/g, "$1**$2**");
 }
 
+/** How Slack marks a streamed task's status. */
+const TASK_MARKS = { pending: "○", in_progress: "◔", complete: "✓", error: "✗" };
+
 const slack = {
   team: SLACK_HOME,
   channel: "C0PLAYGRND",
@@ -345,7 +354,9 @@ const slack = {
   },
 
   async refresh() {
+    const ticket = ++refreshes;
     const snapshot = await api("/_emulator/state/slack");
+    if (ticket !== refreshes) return;
     const workspaces = (snapshot.workspaces ?? []).filter((w) => w.installed);
     const workspace = workspaces.find((w) => w.teamId === slack.team) ?? { teamId: slack.team, name: slack.team, botUserId: snapshot.bot?.userId };
     const messages = (snapshot.channels?.[slack.channel] ?? []).filter((m) => m.team === slack.team);
@@ -360,6 +371,10 @@ const slack = {
         ? blocksMessage(name(m), m)
         : comment(name(m), text(m), isBot(m), (reactions[`${slack.channel}:${m.ts}`] ?? []).map((r) => `:${r}:`).join(" ") || null);
       node.classList.add("slack");
+      // A streamed answer (chat.startStream … stopStream) grows as the calls arrive; its tool steps show as tasks.
+      if (m.streaming) node.classList.add("streaming");
+      if (m.streaming && !m.text) node.lastChild.replaceChildren(el("span", { class: "hint" }, "…"));
+      if (m.tasks?.length) node.lastChild.prepend(el("ul", { class: "tasks" }, m.tasks.map((task) => el("li", {}, `${TASK_MARKS[task.status] ?? "•"} ${task.title}${task.output ? ` — ${task.output}` : ""}`))));
       return node;
     };
     // The bot's Block Kit messages: sections, context lines, and buttons that send block_actions as the person acted as.
@@ -509,7 +524,9 @@ const discord = {
   },
 
   async refresh() {
+    const ticket = ++refreshes;
     const snapshot = await api("/_emulator/state/discord");
+    if (ticket !== refreshes) return;
     const messages = snapshot.channels?.[discord.channel] ?? [];
     // Ephemeral follow-ups ("Not allowed: …"): Discord shows them to the person who pressed, and no one else.
     const notes = (snapshot.ephemerals ?? []).filter((e) => e.channelId === discord.channel && e.userId === DISCORD_PEOPLE[discord.person].id);
@@ -624,14 +641,30 @@ function watch(conversationKey) {
   if (state.conversationKey === conversationKey && state.socket) return;
   state.socket?.close();
   state.conversationKey = conversationKey;
+  state.turns = new Map();
+  state.shownTurn = null;
   $("#agent-key").textContent = conversationKey;
+  connect(conversationKey);
+}
+
+/**
+ * The conversation's Durable Object over the agents SDK's state sync. A socket that closes while
+ * it is still the one watched (the Worker reloaded, the connection dropped) is opened again: the
+ * first message after connecting is the whole state, so nothing is missed.
+ */
+function connect(conversationKey, attempt = 0) {
   const url = `${state.config.workerUrl.replace(/^http/, "ws")}/agents/conversation/${encodeURIComponent(conversationKey)}`;
   const socket = new WebSocket(url);
   state.socket = socket;
-  $("#agent-status").textContent = "connecting…";
-  socket.addEventListener("open", () => ($("#agent-status").textContent = "live"));
+  $("#agent-status").textContent = attempt ? "reconnecting…" : "connecting…";
+  let opened = false;
+  socket.addEventListener("open", () => ((opened = true), ($("#agent-status").textContent = "live")));
   socket.addEventListener("close", () => {
-    if (state.socket === socket) $("#agent-status").textContent = "disconnected";
+    if (state.socket !== socket) return;
+    $("#agent-status").textContent = "disconnected, reconnecting…";
+    // Backs off while the Worker does not answer; a connection that had opened starts over.
+    const next = opened ? 1 : attempt + 1;
+    setTimeout(() => state.socket === socket && connect(conversationKey, next), Math.min(5_000, 250 * 2 ** (next - 1)));
   });
   socket.addEventListener("message", (message) => {
     const data = JSON.parse(message.data);
@@ -660,11 +693,77 @@ function renderAgent(agent) {
   );
   const last = agent.last;
   $("#last").replaceChildren(
-    last
-      ? `turn ${last.seq}: ${last.status}, ${last.steps} steps${last.modelCalls !== undefined ? `, ${last.modelCalls} model calls` : ""}${last.error ? ` — ${last.error}` : ""}`
-      : "none yet",
-    last?.journal?.length ? el("ol", { class: "steps", start: "0" }, last.journal.map(stepItem)) : null,
+    ...[
+      last
+        ? `turn ${last.seq}: ${last.status}, ${last.steps} steps${last.modelCalls !== undefined ? `, ${last.modelCalls} model calls` : ""}${last.error ? ` — ${last.error}` : ""}`
+        : "none yet",
+      last?.journal?.length ? el("ol", { class: "steps", start: "0" }, last.journal.map(stepItem)) : null,
+    ].filter(Boolean),
   );
+  // Each turn seen finishing while the page watched: its spend, and its spans for the timeline.
+  if (last) state.turns.set(last.seq, last);
+  renderUsage(agent.today);
+}
+
+const tokens = (n) => n.toLocaleString("en-US");
+const dollars = (usd) => (usd === null || usd === undefined ? "no price" : `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 2)}`);
+
+function renderUsage(today) {
+  const turns = [...state.turns.values()].sort((a, b) => b.seq - a.seq);
+  const shown = state.turns.get(state.shownTurn) ?? turns.find((turn) => turn.spans?.length);
+  $("#turns tbody").replaceChildren(
+    ...turns.map((turn) =>
+      el(
+        "tr",
+        { "aria-selected": String(turn === shown), title: "Show this turn's timeline", onclick: () => ((state.shownTurn = turn.seq), renderUsage(today)) },
+        el("td", {}, String(turn.seq)),
+        el("td", {}, turn.status),
+        el("td", {}, turn.usage ? tokens(turn.usage.inputTokens) : "–"),
+        el("td", {}, turn.usage ? tokens(turn.usage.outputTokens) : "–"),
+        el("td", {}, turn.usage ? dollars(turn.usage.usd) : "–"),
+      ),
+    ),
+  );
+  $("#today").textContent = today
+    ? `Today this conversation spent ${tokens(today.inputTokens)} input and ${tokens(today.outputTokens)} output tokens, ${dollars(today.usd)}.`
+    : "Today: nothing spent yet.";
+  $("#timeline-turn").textContent = shown?.spans?.length ? `turn ${shown.seq}` : "";
+  $("#timeline").replaceChildren(...(shown?.spans?.length ? timeline(shown.spans) : [el("p", { class: "hint" }, "A finished turn's spans appear here.")]));
+}
+
+/**
+ * A turn's spans as bars on one time axis, each under its parent (turn → model call → tool →
+ * reply). Spans arrive in the order they started, parents first, so that order nests them.
+ * Only names, timings, token counts and finish reasons are shown: spans carry no message text.
+ */
+function timeline(spans) {
+  const end = Math.max(1, ...spans.map((span) => span.startMs + span.durationMs));
+  const byId = new Map(spans.map((span) => [span.id, span]));
+  const depth = (span) => (span.parent === null || !byId.has(span.parent) ? 0 : 1 + depth(byId.get(span.parent)));
+  return spans.map((span) => {
+    const a = span.attributes ?? {};
+    const detail = [
+      a["gen_ai.usage.input_tokens"] !== undefined ? `${a["gen_ai.usage.input_tokens"]} in · ${a["gen_ai.usage.output_tokens"] ?? 0} out` : null,
+      a["gen_ai.response.finish_reasons"] ? `finish: ${a["gen_ai.response.finish_reasons"]}` : null,
+      span.status === "error" ? "error" : null,
+    ].filter(Boolean);
+    const kind = String(a["gen_ai.operation.name"] ?? "");
+    return el(
+      "div",
+      { class: "span-row", "data-span": span.name, "data-depth": String(depth(span)), title: [`${span.name}: starts at ${span.startMs} ms, takes ${span.durationMs} ms`, ...detail].join("\n") },
+      el(
+        "div",
+        { class: "span-label" },
+        el("span", { class: "span-name", style: `padding-left:${depth(span) * 12}px` }, span.name),
+        el("span", { class: "span-ms" }, `${detail.length ? `${detail[0]} · ` : ""}${span.durationMs.toFixed(span.durationMs < 10 ? 1 : 0)} ms`),
+      ),
+      el(
+        "div",
+        { class: "span-track" },
+        el("div", { class: `span-bar ${kind} ${span.status === "error" ? "error" : ""}`, style: `left:${(span.startMs / end) * 100}%;width:${(span.durationMs / end) * 100}%` }),
+      ),
+    );
+  });
 }
 
 // ---- Start ------------------------------------------------------------------------------------

@@ -51,6 +51,11 @@ describe("playground in a real browser", () => {
     return (await fetch(`${emulator.url}/_emulator/slack/workspaces`)).json() as never;
   }
 
+  async function addFault(rule: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${emulator.url}/_emulator/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
+    expect(response.status).toBe(201);
+  }
+
   afterAll(async () => {
     await browser?.close();
     worker?.kill("SIGKILL");
@@ -375,6 +380,68 @@ describe("playground in a real browser", () => {
     expect(answers("C0PLAYGRND")).not.toContainEqual([globex.teamId, globex.botUserId]);
     const health = (await (await fetch(`${worker.url}/health`)).json()) as { channels: { slack: { installations: { active: number } } } };
     expect(health.channels.slack.installations.active).toBe(1);
+    expect(errors).toEqual([]);
+    await page.goto("about:blank");
+  });
+
+  it("a streamed Slack answer is seen growing in its thread, then whole; the agent panel shows the turn's tokens, cost and span timeline, and no message text", async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    // Slack holds chat.stopStream for 3 s: meanwhile the message shows only what was appended.
+    await addFault({ platform: "slack", pathPattern: "^/chat\\.stopStream$", times: 1, kind: "timeout", delayMs: 3_000, then: "proceed" });
+    await page.goto(emulator.url);
+    await page.getByRole("button", { name: "Slack", exact: true }).click();
+    await page.locator("select[name=channel]").selectOption("D0PLAYGRND");
+    const question = "How do I export my invoices as CSV? Is there a setting for that?";
+    await page.locator("#slack-message textarea").fill(question);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+
+    const answer = page.locator(".slack-message", { hasText: question }).locator(".thread .comment.bot");
+    const body = answer.locator(".body");
+    await answer.and(page.locator(".streaming")).waitFor({ timeout: 30_000 });
+    await expect.poll(async () => ((await body.textContent()) ?? "").replace(/^…$/, ""), { timeout: 10_000 }).not.toBe("");
+    const growing = (await body.textContent()) ?? "";
+    expect(await answer.getAttribute("class")).toContain("streaming");
+    await page.screenshot({ path: join(OUTPUT, "playground-slack-streaming.png"), fullPage: true });
+
+    await answer.and(page.locator(":not(.streaming)")).waitFor({ timeout: 30_000 });
+    const whole = (await body.textContent()) ?? "";
+    expect(whole).toMatch(/^This reads like a question \(\d+%\): .*\.$/);
+    expect(whole.startsWith(growing) && whole.length > growing.length).toBe(true);
+
+    // The live view: the finished turn's usage as the Durable Object's state says, and its spans nested by parent.
+    await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/^turn 1: done/);
+    const agent = JSON.parse((await page.locator("#state").textContent()) ?? "{}") as {
+      last: { usage: { inputTokens: number; outputTokens: number; usd: number | null }; spans: { name: string; startMs: number; durationMs: number }[] };
+      today: { inputTokens: number; outputTokens: number };
+    };
+    expect(agent.last.usage.inputTokens).toBeGreaterThan(0);
+    expect(await page.locator("#turns tbody tr").first().locator("td").allTextContents()).toEqual([
+      "1",
+      "done",
+      agent.last.usage.inputTokens.toLocaleString("en-US"),
+      agent.last.usage.outputTokens.toLocaleString("en-US"),
+      "$0.00",
+    ]);
+    expect(await page.locator("#today").textContent()).toContain(`${agent.today.inputTokens.toLocaleString("en-US")} input and ${agent.today.outputTokens.toLocaleString("en-US")} output tokens`);
+    const rows = page.locator("#timeline .span-row");
+    expect(await rows.evaluateAll((nodes) => nodes.map((node) => [node.getAttribute("data-span"), node.getAttribute("data-depth")]))).toEqual([
+      ["invoke_agent triage", "0"],
+      ["chat embedded-triage", "1"],
+      ["switchboard.stream", "2"],
+      ["switchboard.reply", "1"],
+    ]);
+    // Each bar sits where its span started and is as long as it lasted, on the turn's time axis.
+    const end = Math.max(...agent.last.spans.map((span) => span.startMs + span.durationMs));
+    const reply = agent.last.spans.find((span) => span.name === "switchboard.reply")!;
+    const bar = (await rows.nth(3).locator(".span-bar").getAttribute("style")) ?? "";
+    expect(Number(/left:([\d.]+)%/.exec(bar)![1])).toBeCloseTo((reply.startMs / end) * 100, 3);
+    expect(Number(/width:([\d.]+)%/.exec(bar)![1])).toBeCloseTo((reply.durationMs / end) * 100, 3);
+    const timeline = `${await page.locator("#timeline").textContent()} ${(await rows.evaluateAll((nodes) => nodes.map((node) => node.getAttribute("title")))).join(" ")}`;
+    expect(timeline).toMatch(/chat embedded-triage.*\d+ in · \d+ out/);
+    for (const words of ["export my invoices", "reads like a question"]) expect(timeline).not.toContain(words);
+    await page.screenshot({ path: join(OUTPUT, "playground-agent-usage.png"), fullPage: true });
     expect(errors).toEqual([]);
     await page.goto("about:blank");
   });
