@@ -52,7 +52,7 @@ function program(): Command {
       .command("doctor")
       .description("check a configuration: variables against the Worker's own schemas, then each platform's credentials")
       .option("--remote", "check the deployed Worker: its secret names (wrangler secret list) and its /health")
-      .option("--worker-url <url>", "the Worker's public URL, to print each platform's webhook URL (and, with --remote, to check)"),
+      .option("--worker-url <url>", "the Worker's URL, to print each platform's webhook URL; with --remote, or for a Worker on this machine (npm run dev's), its /health and installations are checked too"),
   ).action(async (options: VariableOptions & { remote?: boolean; workerUrl?: string }) => {
     const { doctor } = await import("./commands/doctor.ts");
     process.exitCode = await doctor({ ...options, ...(options.workerUrl ? { workerUrl: workerUrl(options.workerUrl) } : {}) });

@@ -9,6 +9,7 @@ import type { Channel } from "../../src/channel.ts";
 import { CoreConfig, describeIssues } from "../../src/config.ts";
 import { OperatorConfig } from "../../src/operator.ts";
 import { identityChecks, type Identity } from "../doctor/identity.ts";
+import { installationFindings } from "../doctor/installations.ts";
 import { channelSetup, formatSetup } from "../doctor/setup.ts";
 import { readSlackManifest } from "../doctor/slack-manifest.ts";
 import { table, withProgress } from "../output.ts";
@@ -65,7 +66,13 @@ async function localFindings(options: DoctorOptions, root: string): Promise<Find
     const variables = channels.map((channel) => channel.enabledBy).join(", ");
     findings.push({ check: "channels", ok: false, detail: "none enabled", problems: [`no channel is enabled: set one of ${variables} (npm run dev's own configuration: --dev)`] });
   }
+  // A Worker running here (npm run dev's) is asked too: its installations and their tokens.
+  if (options.workerUrl && isLoopback(options.workerUrl)) findings.push(...(await workerFindings(options.workerUrl)));
   return findings;
+}
+
+function isLoopback(url: string): boolean {
+  return ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 }
 
 /** The settings every channel shares (BOT_NAME, MODEL…) and the operator endpoint's token. */
@@ -141,8 +148,14 @@ async function remoteFindings(options: DoctorOptions, root: string): Promise<Fin
     findings.push({ check: "/health", ok: false, detail: "no --worker-url", problems: ["--remote needs --worker-url https://<worker> to check its /health"] });
     return findings;
   }
-  findings.push(await withProgress(`GET ${options.workerUrl}/health`, () => healthFinding(options.workerUrl!), (finding) => ({ ok: finding.ok, text: finding.detail })));
+  findings.push(...(await workerFindings(options.workerUrl)));
   return findings;
+}
+
+/** The Worker's own /health: what it found wrong with its settings, then each channel's installations. */
+async function workerFindings(workerUrl: string): Promise<Finding[]> {
+  const health = await withProgress(`GET ${workerUrl}/health`, () => healthFinding(workerUrl), ({ finding }) => ({ ok: finding.ok, text: finding.detail }));
+  return [health.finding, ...installationFindings(health.channels, workerUrl)];
 }
 
 function listSecrets(root: string): { names: string[] } | { error: string } {
@@ -165,24 +178,32 @@ function listSecrets(root: string): { names: string[] } | { error: string } {
   return { error: (message ?? `exit ${wrangler.status ?? "timeout"}`).replace(/^.*?\[ERROR\]\s*/, "").trim().slice(0, 300) };
 }
 
-async function healthFinding(workerUrl: string): Promise<Finding> {
+interface HealthChannels {
+  readonly channels: Parameters<typeof installationFindings>[0];
+}
+
+async function healthFinding(workerUrl: string): Promise<{ finding: Finding } & HealthChannels> {
   let response: Response;
   try {
     response = await fetch(`${workerUrl}/health`, { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-    return { check: "/health", ok: false, detail: "unreachable", problems: [`${workerUrl}/health: could not reach it (${reason})`] };
+    return { finding: { check: "/health", ok: false, detail: "unreachable", problems: [`${workerUrl}/health: could not reach it (${reason})`] }, channels: {} };
   }
-  const body = (await response.json().catch(() => null)) as { enabled?: string[]; bot?: string; model?: string; problems?: string[]; channels?: Record<string, { enabled: boolean; problems: string[] }> } | null;
+  const body = (await response.json().catch(() => null)) as
+    | { enabled?: string[]; bot?: string; model?: string; problems?: string[]; channels?: Record<string, { enabled: boolean; problems: string[] } & HealthChannels["channels"][string]> }
+    | null;
   if (!response.ok || !body) {
-    return { check: "/health", ok: false, detail: `answered ${response.status}`, problems: (body?.problems ?? [`${workerUrl}/health answered ${response.status}`]).map((problem) => `the Worker: ${problem}`) };
+    const problems = (body?.problems ?? [`${workerUrl}/health answered ${response.status}`]).map((problem) => `the Worker: ${problem}`);
+    return { finding: { check: "/health", ok: false, detail: `answered ${response.status}`, problems }, channels: {} };
   }
   // A channel is "not set" when its enabling variable is absent: that is a choice, not a problem.
   const problems = Object.entries(body.channels ?? {}).flatMap(([name, status]) =>
     status.enabled || status.problems.every((problem) => problem.endsWith(": not set")) ? [] : status.problems.map((problem) => `the Worker's ${name} channel: ${problem}`),
   );
-  return { check: "/health", ok: problems.length === 0, detail: `bot @${body.bot}, model ${body.model}, enabled: ${(body.enabled ?? []).join(", ") || "none"}`, problems };
+  const detail = `bot @${body.bot}, model ${body.model}, enabled: ${(body.enabled ?? []).join(", ") || "none"}`;
+  return { finding: { check: "/health", ok: problems.length === 0, detail, problems }, channels: body.channels ?? {} };
 }
 
 /** Each channel's platform-side settings for this Worker; placeholders when no URL was given. */

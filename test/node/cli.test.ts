@@ -11,6 +11,7 @@ import { DEV_SLACK_SCOPES } from "../../dev/emulator/slack.ts";
 import { devOptions, startEmulator, type RunningEmulator } from "../../dev/emulator/server.ts";
 import { githubExample } from "../../dev/github-examples.ts";
 import { inRepository } from "../../dev/github-events.ts";
+import { linearEvents, signLinear, type SeededIssue } from "../../dev/linear-events.ts";
 import { createPlayground } from "../../dev/playground/server.ts";
 import { freePort, ROOT, startWorker, type RunningWorker } from "../../dev/workerd.ts";
 import { TEST_DISCORD_PUBLIC_KEY } from "../env.ts";
@@ -317,5 +318,84 @@ describe("switchboard discord gateway", () => {
     expect(stopped).toMatchObject({ state: "stopped", connected: false });
     const refused = await switchboard(["discord", "gateway", "status", "--to", worker.url], { env: { ADMIN_TOKEN: "not-the-workers-admin-token-0000000000" } });
     expect(refused.code).toBe(1);
+  });
+});
+
+describe("switchboard doctor: installations", () => {
+  // A Worker of its own that installs into Slack workspaces and Linear organizations (whose
+  // access tokens expire after an hour at the emulated Linear, as Linear's do after a day).
+  const LINEAR_OAUTH = { clientId: "switchboard-doctor-linear-client", clientSecret: "switchboard-doctor-linear-secret" };
+  let installs: { emulator: RunningEmulator; worker: RunningWorker; persistTo: string; vars: Record<string, string> };
+
+  beforeAll(async () => {
+    const persistTo = mkdtempSync(join(tmpdir(), "switchboard-cli-installs-"));
+    const [emulatorPort, workerPort] = [await freePort(), await freePort()];
+    const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+    const options = devOptions();
+    const emulator = await startEmulator({ ...options, linear: { ...options.linear!, oauth: LINEAR_OAUTH }, port: emulatorPort });
+    const vars = {
+      ...devVars(emulatorUrl),
+      LINEAR_CLIENT_ID: LINEAR_OAUTH.clientId,
+      LINEAR_CLIENT_SECRET: LINEAR_OAUTH.clientSecret,
+      LINEAR_AUTHORIZE_URL: `${emulatorUrl}/linear/oauth/authorize`,
+    };
+    installs = { emulator, worker: await startWorker({ vars, persistTo, port: workerPort }), persistTo, vars };
+  });
+
+  afterAll(async () => {
+    installs?.worker.kill("SIGKILL");
+    await installs?.worker.exited;
+    await installs?.emulator.close();
+    if (installs) rmSync(installs.persistTo, { recursive: true, force: true });
+  });
+
+  /** The Worker's install link as a browser follows it: the redirect and its cookie, the consent page's Allow, the callback. */
+  async function install(channel: "slack" | "linear", choice: Record<string, string>): Promise<void> {
+    const start = await fetch(`${installs.worker.url}/oauth/${channel}/install`, { redirect: "manual" });
+    const authorize = new URL(start.headers.get("location")!);
+    const cookie = start.headers.get("set-cookie")!.split(";")[0]!;
+    const form = new URLSearchParams({ ...Object.fromEntries(authorize.searchParams), decision: "allow", ...choice });
+    const consent = await fetch(`${authorize.origin}${authorize.pathname}`, { method: "POST", body: form, redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const back = await fetch(consent.headers.get("location")!, { headers: { cookie }, redirect: "manual" });
+    expect(back.status, await back.clone().text()).toBe(200);
+  }
+
+  async function linearHealth(): Promise<{ active: number; broken: number }> {
+    const health = (await (await fetch(`${installs.worker.url}/health`)).json()) as { channels: { linear: { installations: { active: number; broken: number } } } };
+    return health.channels.linear.installations;
+  }
+
+  it("reports each channel's installations and the next token expiry, and a broken installation as a problem naming it", async () => {
+    await install("slack", { team: "new", team_name: "Acme" });
+    const [kept, revoked] = [randomUUID(), randomUUID()];
+    await install("linear", { organization_id: kept });
+    await install("linear", { organization_id: revoked });
+
+    // The organization revokes the app; the next event there makes the Worker renew its token, which Linear refuses.
+    await fetch(`${installs.emulator.url}/_emulator/linear/oauth/revoke`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ organizationId: revoked }) });
+    const seed = async <T>(path: string, body: unknown): Promise<T> =>
+      (await fetch(`${installs.emulator.url}/_emulator/linear${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<T>;
+    const team = await seed<{ id: string }>("/teams", { key: "DOC", name: "Doctor" });
+    const issue = await seed<SeededIssue>("/issues", { teamId: team.id, title: "Exports are empty", description: "CSV exports have headers only." });
+    const session = await seed<{ id: string }>("/sessions", { issueId: issue.id });
+    const body = JSON.stringify(linearEvents({ organizationId: revoked, botUserId: installs.vars.LINEAR_BOT_USER_ID! }).sessionCreatedWebhook(issue, session.id));
+    const delivered = await fetch(`${installs.worker.url}/webhooks/linear`, { method: "POST", headers: await signLinear(body, installs.vars.LINEAR_WEBHOOK_SECRET!), body });
+    expect(delivered.status).toBe(200);
+    await until("the revoked installation to be broken", async () => (await linearHealth()).broken === 1);
+
+    const file = envFile(installs.vars);
+    const local = await switchboard(["doctor", "--env-file", file, "--worker-url", installs.worker.url]);
+    expect(local.code).toBe(1);
+    expect(local.stdout).toMatch(/slack installations\s+ok\s+1 active, 0 broken, 0 removed; no token expires/);
+    expect(local.stdout).toMatch(/linear installations\s+PROBLEM\s+1 active, 1 broken, 0 removed; next token expiry in (59|60) min \(\d{4}-\d\d-\d\dT/);
+    expect(local.output).toMatch(new RegExp(`the Worker's linear installation ${revoked} \\(Workspace \\w+\\) is broken since \\S+: .*invalid_grant.* \\(install link: ${installs.worker.url}/oauth/linear/install\\)`));
+    expect(local.output).not.toContain(kept);
+    expect(local.stderr).toMatch(new RegExp(`✔ GET ${installs.worker.url}/health: bot @switchboard`));
+
+    // The same for a deployed Worker, read through --remote (wrangler cannot list secrets here: no login).
+    const remote = await switchboard(["doctor", "--remote", "--worker-url", installs.worker.url], { env: { HOME: installs.persistTo, CLOUDFLARE_API_TOKEN: undefined, CLOUDFLARE_ACCOUNT_ID: undefined } });
+    expect(remote.stdout).toMatch(/slack installations\s+ok\s+1 active/);
+    expect(remote.stdout).toMatch(/linear installations\s+PROBLEM\s+1 active, 1 broken/);
+    expect(remote.output).toMatch(new RegExp(`the Worker's linear installation ${revoked} \\(Workspace \\w+\\) is broken since`));
   });
 });
