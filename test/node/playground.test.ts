@@ -180,7 +180,8 @@ describe("playground in a real browser", () => {
     await page.locator("#slack-user").selectOption("U0PLAYGRND");
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     const thread = page.locator(".slack-message .thread");
-    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed octo-org\/demo#\d+ “Checkout crashes with TypeError/);
+    // The answer streams into its message: wait for its last line before reading the issue's number.
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed octo-org\/demo#\d+ “Checkout crashes with TypeError.*I'll post here when it is closed\./s);
     expect(await thread.first().textContent()).toMatch(/Approved by you/);
     expect(await page.locator(".slack-button").count()).toBe(0);
     const number = Number(/octo-org\/demo#(\d+)/.exec((await thread.first().textContent()) ?? "")![1]);
@@ -216,7 +217,7 @@ describe("playground in a real browser", () => {
     await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.getByRole("button", { name: "Approve", exact: true }).click({ timeout: 30_000 });
     const thread = page.locator(".slack-message .thread");
-    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed ENG-\d+ “Exporting invoices to PDF/);
+    await expect.poll(() => thread.first().textContent(), { timeout: 30_000 }).toMatch(/Filed ENG-\d+ “Exporting invoices to PDF.*I'll post here when it is closed\./s);
     const identifier = /(ENG-\d+)/.exec((await thread.first().textContent()) ?? "")![1]!;
 
     await page.getByRole("button", { name: "Linear", exact: true }).click();
@@ -361,7 +362,9 @@ describe("playground in a real browser", () => {
     await page.locator("#slack-message textarea").fill("The login page returns 500 since this morning");
     await page.getByRole("button", { name: "Send", exact: true }).click();
     const inGlobex = page.locator(".slack-message", { hasText: "The login page returns 500" }).locator(".thread .comment.bot");
-    await expect.poll(() => inGlobex.textContent(), { timeout: 30_000 }).toMatch(/This reads like a bug report/);
+    // Whole, not half-streamed: the stream was stopped.
+    await inGlobex.and(page.locator(":not(.streaming)")).waitFor({ timeout: 30_000 });
+    expect(await inGlobex.locator(".body").textContent()).toMatch(/^This reads like a bug report \(\d+%\): .+\.$/);
     await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(new RegExp(`^slack:${globex.teamId}:C${globex.teamId.slice(1)}:`));
     await page.screenshot({ path: join(OUTPUT, "playground-slack-workspaces.png"), fullPage: true });
 
@@ -370,7 +373,8 @@ describe("playground in a real browser", () => {
     await page.locator("#slack-message textarea").fill("How do I change where notifications are sent?");
     await page.getByRole("button", { name: "Send", exact: true }).click();
     const inHome = page.locator(".slack-message", { hasText: "How do I change where notifications" }).locator(".thread .comment.bot");
-    await expect.poll(() => inHome.textContent(), { timeout: 30_000 }).toMatch(/This reads like a question/);
+    await inHome.and(page.locator(":not(.streaming)")).waitFor({ timeout: 30_000 });
+    expect(await inHome.locator(".body").textContent()).toMatch(/^This reads like a question \(\d+%\): .+\.$/);
 
     // Slack posts as the workspace whose token a call carries: each answer came with its own workspace's token.
     const slack = (await (await fetch(`${emulator.url}/_emulator/state/slack`)).json()) as { channels: Record<string, { team: string; user: string; bot_id?: string; text: string }[]> };
