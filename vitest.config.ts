@@ -29,6 +29,11 @@ function workersProject(name: string, options: { main?: string; include: string[
         wrangler: { configPath: "./wrangler.toml" },
         ...(options.main ? { main: options.main } : {}),
         miniflare: {
+          // The pool sends each module the Worker imports over one WebSocket message; acorn (which
+          // @cloudflare/codemode and the sandbox's guard parse with) is ~1 MB with its source map,
+          // over workerd's default message cap. This flag raises the cap. The list repeats
+          // wrangler.toml's flags, since it replaces them.
+          compatibilityFlags: ["nodejs_compat", "increase_websocket_message_size"],
           bindings: {
             ...testBindings,
             GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,

@@ -2,6 +2,7 @@ import type { LanguageModelV4, LanguageModelV4Message } from "@ai-sdk/provider";
 import type { z } from "zod";
 import { EventKind, type NormalizedEvent } from "./event.ts";
 import type { Tool, ToolSet } from "./harness/tools.ts";
+import { codeTool, workspaceTools } from "./sandbox/tools.ts";
 
 /** How far one turn may go before the runtime stops it. */
 export interface AgentLimits {
@@ -64,6 +65,17 @@ export interface AgentDeclaration {
    * never its value). Its tools read the result with `context.settings()`; `/health` lists its problems.
    */
   readonly settings?: z.ZodType<unknown>;
+  /**
+   * A durable workspace per conversation (@cloudflare/shell, in the conversation's SQLite): the
+   * agent gets `read_file`, `write_file`, `list`, `grep` and `diff`, its tools get
+   * `context.workspace`, and `context.sandbox` runs code that may import the workspace's files.
+   */
+  readonly workspace?: true;
+  /**
+   * With a language model (`MODEL` set), one `code` tool: the model writes a program that calls
+   * the agent's tools and the workspace, run in a fresh isolate. Implies `workspace`.
+   */
+  readonly code?: true;
 }
 
 /** A checked agent, as the runtime runs it. */
@@ -141,14 +153,23 @@ export function defineAgent(declaration: AgentDeclaration): AgentDefinition {
     budgets,
     prompt: declaration.prompt ?? renderEvent,
     ...(declaration.settings ? { settings: declaration.settings } : {}),
+    ...(declaration.workspace || declaration.code ? { workspace: true as const } : {}),
+    ...(declaration.code ? { code: true as const } : {}),
   };
 }
 
-/** The tools an agent offers in a conversation on `channel`, by the name the model calls them. */
-export function toolsFor(agent: AgentDefinition, channel: string): ToolSet {
-  return Object.fromEntries(
+/**
+ * The tools an agent offers in a conversation on `channel`, by the name the model calls them:
+ * its own, the workspace's when it has one (its own tool of the same name wins), and the code
+ * tool when it asked for one and a language model (`languageModel`) runs the turn.
+ */
+export function toolsFor(agent: AgentDefinition, channel: string, { languageModel = false }: { languageModel?: boolean } = {}): ToolSet {
+  const own: Record<string, Tool> = Object.fromEntries(
     agent.tools.filter((tool) => tool.channel === undefined || tool.channel === channel).map((tool) => [tool.name, tool]),
   );
+  const tools: Record<string, Tool> = agent.workspace ? { ...workspaceTools, ...own } : own;
+  if (agent.code && languageModel && !tools.code) tools.code = codeTool(tools);
+  return tools;
 }
 
 /** Where the structured event rides along in the prompt; providers ignore options that are not theirs. */

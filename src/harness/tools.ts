@@ -2,6 +2,8 @@ import type { JSONValue, LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { EffectContext, PostedMessage } from "../channel.ts";
 import type { NormalizedEvent } from "../event.ts";
+import type { Workspace } from "@cloudflare/shell";
+import type { Sandbox } from "../sandbox/run.ts";
 
 /** A step worth showing while a turn runs ("Added labels: bug"), where the platform has room for it. */
 export interface ProgressStep {
@@ -31,6 +33,13 @@ export interface ToolContext extends EffectContext {
   settings?(): unknown;
   /** Conversations that follow this one, and this conversation following others. */
   readonly followers?: Followers;
+  /**
+   * The conversation's workspace, for agents declared with `workspace: true` (or `code: true`):
+   * files that last across turns, in the conversation's own SQLite (@cloudflare/shell).
+   */
+  readonly workspace?: Workspace;
+  /** Runs code in a fresh isolate with no network, bindings or secrets; it may import the workspace's files. */
+  readonly sandbox?: Sandbox;
 }
 
 /** A conversation that asked to hear what happens in another one: where to answer, in its channel's terms. */

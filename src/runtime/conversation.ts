@@ -19,6 +19,12 @@ import { resolveModel } from "../models/index.ts";
 import { retryAt, transientFailure } from "../retry.ts";
 import type { Router } from "../routing.ts";
 import { ConversationStore, STORE_LIMITS, type InboxRow, type PendingTurn } from "./store.ts";
+import type { Workspace } from "@cloudflare/shell";
+import { createSandbox } from "../sandbox/run.ts";
+import { clearWorkspace, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
+
+/** How long a closed ticket's workspace is kept (a reopen within it keeps it), before its files are deleted. */
+export const WORKSPACE_RETENTION_MS = 7 * 86_400_000;
 
 /** What the live view shows: synced to connected clients by the agents SDK. */
 export interface ConversationState {
@@ -126,6 +132,8 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   private view: Pick<ConversationState, "current" | "last"> | undefined;
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
+  /** The conversation's files, opened the first time an agent with a workspace needs them. */
+  private files: Workspace | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -376,7 +384,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         instructions: agent.instructions,
         history: this.store.history(agent.limits.historyLimit),
         prompt,
-        tools: toolsFor(agent, event.channel),
+        tools: toolsFor(agent, event.channel, { languageModel: model !== agent.model }),
         toolContext: (effect) => ({
           ...effect,
           event,
@@ -390,6 +398,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
             return settings.value;
           },
           followers: this.followersFor(event),
+          ...this.workspaceFor(agent),
         }),
         // Without live replies the answer is posted once; a turn an earlier attempt opened live
         // is still finished in that same message (resumeLive stays).
@@ -417,6 +426,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       this.store.remember(promptText(prompt), result.reply);
       this.settleSpending(seq, spending, model.modelId);
       this.store.settle(seq, "done", { historyKept: agent.limits.historyLimit });
+      if (agent.workspace) await this.keepWorkspaceFor(event);
       log("turn.done", {
         ...context,
         agent: agent.name,
@@ -510,6 +520,52 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         ),
       );
     }
+  }
+
+  /**
+   * The workspace and the sandbox, for an agent that declared `workspace` (or `code`). The
+   * sandbox is told the names of the Worker's bindings and variables (never their values), so a
+   * snippet that reads one is refused by name.
+   */
+  private workspaceFor(agent: AgentDefinition): { workspace?: Workspace; sandbox?: ReturnType<typeof createSandbox> } {
+    if (!agent.workspace) return {};
+    this.files ??= openWorkspace(this.ctx.storage.sql, () => this.name);
+    const loader = (this.env as Partial<Env>).LOADER;
+    if (!loader) return { workspace: this.files };
+    const hostNames = Object.keys(this.env);
+    const sandbox = createSandbox(loader);
+    return {
+      workspace: this.files,
+      sandbox: {
+        runSnippet: (input) => sandbox.runSnippet({ hostNames, ...input }),
+        runProgram: (input, providers) => sandbox.runProgram({ hostNames, ...input }, providers),
+      },
+    };
+  }
+
+  /**
+   * A closed ticket's files are deleted once the retention period passes (a reopen within it
+   * keeps them): the conversation then holds only its compacted inbox and history.
+   */
+  private async keepWorkspaceFor(event: NormalizedEvent): Promise<void> {
+    const retention = new WorkspaceRetention(this.ctx.storage.sql);
+    if (event.kind === "issue_closed") {
+      const closedAt = Date.now();
+      retention.mark(closedAt);
+      await this.schedule(new Date(closedAt + WORKSPACE_RETENTION_MS), "purgeWorkspace", { closedAt });
+    } else if (event.kind === "issue_reopened") {
+      retention.mark(null);
+    }
+  }
+
+  /** The retention alarm: deletes the workspace's files unless the conversation was reopened (or closed again later). */
+  async purgeWorkspace({ closedAt }: { closedAt: number | null }): Promise<void> {
+    const retention = new WorkspaceRetention(this.ctx.storage.sql);
+    const closed = retention.closedAt();
+    if (closed === null || closed !== closedAt || Date.now() < closed + WORKSPACE_RETENTION_MS) return;
+    this.files ??= openWorkspace(this.ctx.storage.sql, () => this.name);
+    const removed = await clearWorkspace(this.files);
+    log("workspace.purged", { conversationKey: this.name, entries: removed });
   }
 
   /** How a turn of `event` reaches the conversations following this one, and follows others. */

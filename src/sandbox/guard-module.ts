@@ -125,9 +125,11 @@ function re(regex) {
   return regex;
 }
 
-function cjs(namespace) {
+// What require() returns: a built-in's or a CommonJS file's module.exports (its default export),
+// or an ES module's namespace.
+function cjs(namespace, builtin = false) {
   const keys = Object.keys(namespace);
-  return keys.length === 1 && keys[0] === "default" ? namespace.default : namespace;
+  return (builtin && "default" in namespace) || (keys.length === 1 && keys[0] === "default") ? namespace.default : namespace;
 }
 
 function refuse(reason) {
@@ -259,9 +261,13 @@ function describe(error) {
   return { name: name.slice(0, 100), message: message.slice(0, 2000), stack: stack.slice(0, 4000) };
 }
 
+// Always valid JSON text: a value too long to show whole becomes the start of its text.
 function preview(value) {
   if (value === undefined) return undefined;
-  try { return JSON.stringify(value, (key, v) => (typeof v === "bigint" ? String(v) + "n" : v))?.slice(0, 2000); } catch { return String(value).slice(0, 2000); }
+  let text;
+  try { text = JSON.stringify(value, (key, v) => (typeof v === "bigint" ? String(v) + "n" : v)); } catch {}
+  if (text === undefined) text = JSON.stringify(String(value));
+  return text.length > 2000 ? JSON.stringify(text.slice(0, 2000) + "…") : text;
 }
 
 /** Runs the loaded code, then lets its timers and rejected promises settle within the time budget. */

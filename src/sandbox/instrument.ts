@@ -1,4 +1,5 @@
 import { parse, type Node } from "acorn";
+import { candidatePaths } from "./paths.ts";
 
 /**
  * The source transform that makes sandboxed code stoppable where nothing preempts it. workerd
@@ -25,8 +26,11 @@ export type Instrumented =
 export interface InstrumentOptions {
   /** The module's own path in the sandbox (`snippet.js`, `src/dates.js`): relative imports resolve from it. */
   readonly path: string;
-  /** Paths of the files the sandbox holds, which relative imports may name (with or without extension). */
-  readonly files: ReadonlySet<string>;
+  /**
+   * The files the sandbox holds, which relative imports may name (with or without extension): each
+   * path (`src/dates.ts`) with the module name it is loaded under (`src/dates.ts.js`).
+   */
+  readonly files: ReadonlyMap<string, string>;
   /**
    * A `snippet` is a module whose statements run inside an exported `main()` (workerd refuses
    * timers, random values and I/O at a module's top level, where a snippet's code would otherwise
@@ -79,8 +83,9 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
     if (!/^\.{0,2}\//.test(specifier)) return null;
     const resolved = resolvePath(options.path, specifier);
     if (resolved === null) return null;
-    for (const candidate of [resolved, `${resolved}.js`, `${resolved}.mjs`, `${resolved}.cjs`, `${resolved}/index.js`]) {
-      if (options.files.has(candidate)) return relativeSpecifier(options.path, candidate);
+    for (const candidate of candidatePaths(resolved)) {
+      const key = options.files.get(candidate);
+      if (key !== undefined) return relativeSpecifier(options.path, key);
     }
     return null;
   };
@@ -157,7 +162,7 @@ export function instrument(source: string, options: InstrumentOptions): Instrume
           // appending keeps every line where it was) and the call reads what it exported.
           const name = `__sbRequire${hoisted.length}`;
           hoisted.push(`import * as ${name} from ${JSON.stringify(resolved)};`);
-          insertions.push({ at: node.start, text: `__sb.cjs(${name})`, order: 0, replaceTo: node.end });
+          insertions.push({ at: node.start, text: `__sb.cjs(${name}${resolved.startsWith("node:") ? ", true" : ""})`, order: 0, replaceTo: node.end });
           return "skip";
         }
         if (callee.type !== "Super" && chains === 0) wrap(node, "__sb.m(", ")");
