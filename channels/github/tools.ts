@@ -1,9 +1,11 @@
+import type { JSONValue } from "@ai-sdk/provider";
 import { z } from "zod";
 import { channelTools } from "../../src/harness/tools.ts";
 import { githubClient } from "./client.ts";
 import type { GitHubConfig } from "./config.ts";
 import type { GitHubTarget } from "./target.ts";
 import { capPatches } from "./pull-request-files.ts";
+import { loadRepositoryFiles } from "./repository-files.ts";
 
 const githubTool = channelTools<GitHubTarget, GitHubConfig>("github");
 
@@ -50,6 +52,18 @@ export const githubTools = {
       const octokit = githubClient(config, target.installationId);
       const entries = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: target.owner, repo: target.repo, pull_number: target.number, per_page: 100 });
       return capPatches(entries);
+    },
+  }),
+
+  load_repository_files: githubTool({
+    name: "load_repository_files",
+    description:
+      "Load files of this repository into the conversation's workspace, at the default branch (or a pull request's head): the paths named " +
+      "(extension optional: src/dates finds src/dates.js) and the files they import, up to 20 files of 100 KB each. Says which were missing.",
+    inputSchema: z.object({ paths: z.array(z.string().min(1).max(300)).min(1).max(20) }),
+    async execute({ paths }, context) {
+      if (!context.workspace) throw new Error("this agent has no workspace: declare it with `workspace: true`");
+      return (await loadRepositoryFiles(githubClient(context.config, context.target.installationId), context.target, paths, context.workspace)) as unknown as JSONValue;
     },
   }),
 };

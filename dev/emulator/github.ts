@@ -19,6 +19,7 @@ import {
 import { createGitHubStore, type Author, type IssueRef } from "./github-state.ts";
 import { REPOSITORY_ROLES, collaboratorPermissionShape, createCollaborators, type RepositoryRole } from "./github-collaborators.ts";
 import { closeIssue, registerIssueRoutes } from "./github-issues.ts";
+import { createRepositoryContents } from "./github-contents.ts";
 import { DEV_GITHUB_INSTALLATION_ID } from "./defaults.ts";
 import {
   REACTION_CONTENTS,
@@ -96,6 +97,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   const auth = createGitHubAuth(core, options.tokens, options.app);
   const limiter = createRateLimiter(core);
   const collaborators = createCollaborators(options.collaborators);
+  const contents = createRepositoryContents(core);
   const botLogin = options.botLogin ?? "switchboard-bot";
   const botUser = userShape(botLogin, userIdFor(botLogin));
   const appOwner = options.app ? userShape(options.app.owner ?? "switchboard-dev", userIdFor(options.app.owner ?? "switchboard-dev"), "Organization") : undefined;
@@ -339,6 +341,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   });
 
   registerIssueRoutes(gh, { store, apiRoot, author: (c) => authorFor(c.get("identity")), readJson });
+  contents.register(gh, apiRoot);
 
   gh.all("*", () => {
     throw notFound();
@@ -347,6 +350,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
   // ---- Control routes (under /_emulator/github, no auth, not recorded) ---------------------
 
   const control = new Hono();
+  control.route("/", contents.control);
   control.post("/issues", async (c) => {
     const parsed = seedSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: "invalid seed", issues: parsed.error.issues }, 400);
@@ -404,6 +408,7 @@ export function createGitHubPlatform(core: Core, options: GitHubOptions): Platfo
       store.reset();
       limiter.reset();
       collaborators.reset();
+      contents.reset();
     },
   };
 }
