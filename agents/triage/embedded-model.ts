@@ -6,6 +6,8 @@ import {
   type IssueLabel,
 } from "./classifier/index.ts";
 import { chatReport } from "./tickets/similarity.ts";
+import { describeVerdict } from "./sandbox-verdict.ts";
+import { findSnippet, snippetImports } from "../../src/sandbox/snippet.ts";
 import { defineEmbeddedModel, type EmbeddedDecision, type EmbeddedTurn, type PromptEvent, type ToolOutcome } from "../../src/index.ts";
 
 /**
@@ -21,7 +23,7 @@ const TRACKER_CHANNELS = new Set(["github", "linear"]);
 /** Channels where people report problems in chat, to be filed as tickets. */
 const CHAT_CHANNELS = new Set(["slack", "discord"]);
 
-function decide(turn: EmbeddedTurn): EmbeddedDecision {
+async function decide(turn: EmbeddedTurn): Promise<EmbeddedDecision> {
   const { event, results, history, need } = turn;
   // A ticket's own conversation: what happens to it is told to the chat threads following it,
   // and the ticket itself hears nothing from the bot unless someone asks it something.
@@ -36,12 +38,20 @@ function decide(turn: EmbeddedTurn): EmbeddedDecision {
     return { tool: "search_issues", input: {} };
   }
   if (ISSUE_KINDS.has(event.kind) || (event.title && history.length === 0)) {
+    // A report with a JavaScript or TypeScript snippet: the repository files it imports are
+    // loaded (where the channel can), then it runs in the sandbox.
+    const snippet = ISSUE_KINDS.has(event.kind) ? await findSnippet(event.text) : null;
+    if (snippet) {
+      const imports = await snippetImports(snippet);
+      if (imports.length > 0 && need("load_repository_files")) return { tool: "load_repository_files", input: { paths: imports.slice(0, 20) } };
+      if (need("run_snippet")) return { tool: "run_snippet", input: { code: snippet.code, language: snippet.language } };
+    }
     if (need("list_labels")) return { tool: "list_labels", input: {} };
     const triage = triageIssue(event, results.get("list_labels"));
     if (need("add_labels") && triage.labels.length > 0) return { tool: "add_labels", input: { labels: triage.labels } };
     // Channels with a priority field (Linear) get one for confident bug reports.
     if (need("set_priority") && triage.priority) return { tool: "set_priority", input: { priority: triage.priority } };
-    return { text: triage.comment(appliedLabels(results), appliedPriority(results)) };
+    return { text: triage.comment(appliedLabels(results), appliedPriority(results), results.get("run_snippet")) };
   }
   return { text: answerFollowUp(event, history) };
 }
@@ -78,7 +88,7 @@ function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) 
   return {
     labels,
     priority,
-    comment(applied: readonly string[], priority?: string): string {
+    comment(applied: readonly string[], priority?: string, sandbox?: ToolOutcome): string {
       const percent = Math.round(classified.confidence * 100);
       const lines: string[] = [];
       if (confident) {
@@ -93,6 +103,7 @@ function triageIssue(event: PromptEvent, labelsResult: ToolOutcome | undefined) 
         );
       }
       if (classified.reasons.length > 0) lines.push("", `Why: ${classified.reasons.join("; ")}.`);
+      if (sandbox) lines.push("", ...describeVerdict(sandbox));
       if (missing.length > 0) {
         lines.push("", "To help someone pick this up, please add:", ...missing.map((item) => `- ${item}`));
       }

@@ -1,6 +1,7 @@
 import { githubTools } from "../../channels/github/tools.ts";
 import { linearTools } from "../../channels/linear/tools.ts";
 import { defineAgent, EventKind } from "../../src/index.ts";
+import { runSnippetTool } from "../../src/sandbox/tools.ts";
 import { embeddedModel } from "./embedded-model.ts";
 import instructions from "./instructions.md";
 import { reportBackTool } from "./tickets/report-back.ts";
@@ -24,6 +25,8 @@ export const triage = defineAgent({
   tools: [
     githubTools.list_labels,
     githubTools.add_labels,
+    githubTools.load_repository_files,
+    runSnippetTool,
     linearTools.list_labels,
     linearTools.add_labels,
     linearTools.set_priority,
@@ -41,6 +44,8 @@ export const triage = defineAgent({
   // or becoming ready for review, which the reviewer answers.
   triggers: EventKind.options.filter((kind) => !NOT_TRIGGERS.has(kind)),
   limits: { maxSteps: 12, maxAttempts: 4, historyLimit: 20 },
+  // A bug report's JavaScript snippet is run in the sandbox, with the repository files it imports.
+  workspace: true,
 });
 
 export { classifyIssue } from "./classifier/index.ts";

@@ -8,6 +8,7 @@ import { createSwitchboard } from "../../src/switchboard.ts";
 import { standup } from "../../examples/standup/index.ts";
 import { deployer } from "./deployer-agent.ts";
 import { notes } from "./notes-agent.ts";
+import { reproducer } from "./reproducer-agent.ts";
 import { dayBudget, teamBudget, turnBudget } from "./spender-agents.ts";
 
 // The README's example agent, with the README's route, and agents this suite declares.
@@ -15,7 +16,7 @@ export const STANDUP_ROUTE = { agent: standup, channel: "slack", when: (event: N
 
 const switchboard = createSwitchboard({
   channels,
-  agents: [notes, deployer, turnBudget, dayBudget, teamBudget, standup, ...agents],
+  agents: [notes, deployer, turnBudget, dayBudget, teamBudget, standup, reproducer, ...agents],
   routes: [
     { agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" },
     { agent: deployer, conversation: /^(slack:[^:]+:CDEPLOY|discord:[^:]+:9\d*|github:[^/]+\/deploy-|linear:)/ },
@@ -23,6 +24,7 @@ const switchboard = createSwitchboard({
     { agent: dayBudget, conversation: "slack:*:CDAY*" },
     { agent: teamBudget, conversation: "slack:*:CWKSP*" },
     STANDUP_ROUTE,
+    { agent: reproducer, conversation: "github:*/reproduce-*" },
     ...routes,
   ],
 });
