@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { defineTool, type ToolContext } from "../src/index.ts";
+import { defineAgent, defineEmbeddedModel, defineTool, type ToolContext } from "../src/index.ts";
+import { toolsFor } from "../src/agent.ts";
 import { createSandbox } from "../src/sandbox/run.ts";
 import { codeTool, workspaceTools } from "../src/sandbox/tools.ts";
 import { openWorkspace, WorkspaceRetention } from "../src/sandbox/workspace.ts";
@@ -29,6 +30,24 @@ function contextOver(state: DurableObjectState, name: string): ToolContext {
 
 const inConversation = async <T>(name: string, run: (context: ToolContext, instance: ConversationAgent, state: DurableObjectState) => Promise<T>) =>
   runInDurableObject(await conversation(name), (instance: ConversationAgent, state) => run(contextOver(state, name), instance, state));
+
+describe("what an agent declared with workspace or code is offered", () => {
+  const ping = defineTool({ name: "ping", description: "Ping.", inputSchema: z.object({}), execute: async () => "pong" });
+  const model = defineEmbeddedModel("offered", () => ({ text: "ok" }));
+  const declare = (extra: { workspace?: true; code?: true }) => defineAgent({ name: "offered", instructions: "Answer.", model, tools: [ping], triggers: ["mention"], ...extra });
+
+  it("workspace: true adds the workspace's tools; without it, only the agent's own", () => {
+    expect(Object.keys(toolsFor(declare({}), "slack")).sort()).toEqual(["ping"]);
+    expect(Object.keys(toolsFor(declare({ workspace: true }), "slack")).sort()).toEqual(["diff", "grep", "list", "ping", "read_file", "write_file"]);
+  });
+
+  it("code: true implies a workspace, and adds the code tool only when a language model runs the turn", () => {
+    const coder = declare({ code: true });
+    expect(coder.workspace).toBe(true);
+    expect(Object.keys(toolsFor(coder, "slack"))).not.toContain("code");
+    expect(Object.keys(toolsFor(coder, "slack", { languageModel: true }))).toContain("code");
+  });
+});
 
 describe("a conversation's workspace", () => {
   it("write_file, read_file, list, grep and diff work on files that stay in the conversation's SQLite", async () => {
