@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { settled } from "./support/agents.ts";
 import { emulatorUrl, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
 import { openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
+import { BOT, issueWebhook, linearState, postLinear, seedIssue, seedTeam } from "./support/linear.ts";
 import { FINE_SNIPPET, LOOPS_FOREVER, NEEDS_NETWORK, OFF_BY_ONE_DATE, REPOSITORY_FILE, UNDEFINED_FIELD, WRONG_REGEX } from "./fixtures/snippet-reports.ts";
 
 /** Opens the issue as GitHub would deliver it and returns the one triage comment the bot posted. */
@@ -80,5 +81,19 @@ describe("triage runs a bug report's JavaScript snippet in the sandbox and says 
     await triageComment({ title: "App crashes on save", body: "Steps to reproduce:\n1. Open settings\n2. Click save\n\nIt crashes. Version 2.0" }, { owner, repo });
     const state = await settled(`github:${owner}/${repo}#1`);
     expect(state.last?.journal?.map((step) => step.name)).not.toContain("run_snippet");
+  });
+
+  it("a Linear issue assigned to the bot: its self-contained snippet is run too, and the verdict is in the comment", async () => {
+    const team = await seedTeam();
+    const issue = await seedIssue(team, WRONG_REGEX.title, WRONG_REGEX.body);
+    const key = `linear:${issue.id}`;
+    expect((await postLinear(issueWebhook(issue, { action: "update", assigneeId: BOT.id, updatedFrom: { assigneeId: null } }))).status).toBe(200);
+    const state = await settled(key, 20_000);
+    expect(state.last?.journal?.map((step) => step.name)).toContain("run_snippet");
+    const snapshot = await linearState();
+    const comments = snapshot.teams.find((t) => t.id === team.id)?.issues.find((i) => i.id === issue.id)?.comments as { body: string }[];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain("**Reproduced** in a sandbox: the snippet fails its assertion.");
+    expect(comments[0]!.body).toContain("AssertionError: a plus address was rejected");
   });
 });
