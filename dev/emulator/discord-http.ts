@@ -20,6 +20,11 @@ export class DiscordError extends Error {
 export const unauthorized = () => new DiscordError(401, "401: Unauthorized", 0);
 export const notFound = () => new DiscordError(404, "404: Not Found", 0);
 export const unknownMessage = () => new DiscordError(404, "Unknown Message", 10008);
+export const unknownChannel = () => new DiscordError(404, "Unknown Channel", 10003);
+/** Starting a thread from a message that already has one: Discord's 400 with code 160004. */
+export const threadAlreadyCreated = () => new DiscordError(400, "A thread has already been created for this message", 160004);
+/** A thread started in a channel that cannot hold one (a DM, a thread). */
+export const wrongChannelType = () => new DiscordError(400, "Cannot execute action on this channel type", 50024);
 export const unknownWebhook = () => new DiscordError(404, "Unknown Webhook", 10015);
 export const invalidWebhookToken = () => new DiscordError(401, "Invalid Webhook Token", 50027);
 

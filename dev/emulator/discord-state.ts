@@ -1,11 +1,35 @@
-// In-memory Discord: channel messages (with nonce dedupe), interactions and their webhook
-// messages, application commands. Shapes are typed with discord-api-types.
-import type { APIApplicationCommand, APIMessage, APIMessageTopLevelComponent, APIUser, RESTPutAPIApplicationCommandsJSONBody } from "discord-api-types/v10";
+// In-memory Discord: channel messages (with nonce dedupe), threads, interactions and their
+// webhook messages, application commands. Shapes are typed with discord-api-types.
+import type {
+  APIApplicationCommand,
+  APIMessage,
+  APIMessageTopLevelComponent,
+  APIThreadChannel,
+  APIUser,
+  ChannelFlags,
+  RESTPutAPIApplicationCommandsJSONBody,
+  ThreadChannelType,
+} from "discord-api-types/v10";
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 /** How long Discord remembers a nonce for `enforce_nonce` ("a few minutes"). */
 export const NONCE_WINDOW_MS = 5 * 60_000;
 export const INTERACTION_TOKEN_MS = 15 * 60_000;
+/** MessageFlags.HasThread: the message starts a thread (a number: see EPHEMERAL in discord.ts). */
+const HAS_THREAD = 32;
+
+/** A thread to open: from a message (its id becomes the thread's) or on its own, in `parentId`. */
+export interface NewThread {
+  parentId: string;
+  guildId?: string;
+  type: ThreadChannelType;
+  name: string;
+  ownerId: string;
+  autoArchiveDuration?: number;
+  rateLimitPerUser?: number;
+  /** The message the thread starts from; absent for a thread started without one. */
+  starter?: APIMessage;
+}
 
 export interface StoredInteraction {
   id: string;
@@ -50,6 +74,7 @@ export function createDiscordStore(botUser: APIUser) {
   let interactions = new Map<string, StoredInteraction>();
   let ephemerals: EphemeralMessage[] = [];
   let commands = new Map<string, APIApplicationCommand[]>();
+  let threads = new Map<string, APIThreadChannel>();
 
   const snowflake = (at = Date.now()): string =>
     String(((BigInt(at) - DISCORD_EPOCH) << 22n) | BigInt(++counter % 4096));
@@ -66,6 +91,11 @@ export function createDiscordStore(botUser: APIUser) {
     find(channelId: string, id: string): APIMessage | undefined {
       return messages.get(channelId)?.find((message) => message.id === id);
     },
+    /** Whether some channel holds a message with this id. */
+    isMessageId(id: string): boolean {
+      for (const list of messages.values()) if (list.some((message) => message.id === id)) return true;
+      return false;
+    },
     list(channelId: string): APIMessage[] {
       return [...(messages.get(channelId) ?? [])];
     },
@@ -75,8 +105,15 @@ export function createDiscordStore(botUser: APIUser) {
       return seen && now - seen.at < NONCE_WINDOW_MS ? this.find(channelId, seen.id) : undefined;
     },
     add(input: NewMessage): APIMessage {
-      const message = this.build(input);
+      const thread = threads.get(input.channelId);
+      // A thread's messages carry their position in it, as Discord's do.
+      const message = this.build(thread ? { ...input, extra: { position: thread.total_message_sent ?? 0, ...input.extra } } : input);
       channel(input.channelId).push(message);
+      if (thread) {
+        thread.message_count = (thread.message_count ?? 0) + 1;
+        thread.total_message_sent = (thread.total_message_sent ?? 0) + 1;
+        thread.last_message_id = message.id;
+      }
       if (input.nonce !== undefined) nonces.set(`${input.channelId}:${input.author.id}:${input.nonce}`, { id: message.id, at: Date.parse(message.timestamp) });
       return message;
     },
@@ -118,6 +155,37 @@ export function createDiscordStore(botUser: APIUser) {
       message.edited_timestamp = new Date().toISOString().replace("Z", "000+00:00");
       return message;
     },
+    /**
+     * Opens a thread. From a message, the thread's id is the message's, and the message carries it
+     * (`thread`, flag HasThread) with its live counts, as Discord shows "N messages" under it.
+     */
+    startThread(input: NewThread): APIThreadChannel {
+      const now = new Date().toISOString().replace("Z", "000+00:00");
+      const thread: APIThreadChannel = {
+        id: input.starter?.id ?? snowflake(),
+        type: input.type,
+        ...(input.guildId ? { guild_id: input.guildId } : {}),
+        parent_id: input.parentId,
+        owner_id: input.ownerId,
+        name: input.name,
+        last_message_id: null,
+        message_count: 0,
+        member_count: 1,
+        total_message_sent: 0,
+        rate_limit_per_user: input.rateLimitPerUser ?? 0,
+        flags: 0 as ChannelFlags,
+        thread_metadata: { archived: false, auto_archive_duration: input.autoArchiveDuration ?? 4320, archive_timestamp: now, locked: false, create_timestamp: now },
+      };
+      threads.set(thread.id, thread);
+      if (input.starter) {
+        input.starter.thread = thread;
+        input.starter.flags = (input.starter.flags ?? 0) | HAS_THREAD;
+      }
+      return thread;
+    },
+    thread(id: string): APIThreadChannel | undefined {
+      return threads.get(id);
+    },
     addEphemeral(entry: EphemeralMessage): APIMessage {
       ephemerals.push(entry);
       return entry.message;
@@ -158,6 +226,7 @@ export function createDiscordStore(botUser: APIUser) {
         interactions: [...interactions.values()].map(({ token: _token, ...rest }) => ({ ...rest, token: "***" })),
         ephemerals,
         commands: Object.fromEntries(commands),
+        threads: [...threads.values()],
       };
     },
     reset() {
@@ -166,6 +235,7 @@ export function createDiscordStore(botUser: APIUser) {
       interactions = new Map();
       ephemerals = [];
       commands = new Map();
+      threads = new Map();
     },
   };
 }

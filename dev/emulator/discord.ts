@@ -4,11 +4,21 @@
 import { Hono, type Context } from "hono";
 import {
   ApplicationFlags,
+  type APIDMChannel,
   type APIMessage,
   type APIMessageTopLevelComponent,
+  type APITextChannel,
+  type APIThreadChannel,
   type APIUser,
+  type ChannelFlags,
+  type ChannelType,
   type GatewayMessageCreateDispatchData,
+  type GatewayThreadCreateDispatchData,
+  type RESTGetAPIChannelResult,
   type RESTGetCurrentApplicationResult,
+  type RESTPostAPIChannelMessagesThreadsJSONBody,
+  type RESTPostAPIChannelMessagesThreadsResult,
+  type ThreadChannelType,
 } from "discord-api-types/v10";
 import { z } from "zod";
 import { recorderMiddleware, type Core, type PlatformModule, readJsonBody } from "./core.ts";
@@ -20,9 +30,12 @@ import {
   notFound,
   rateLimitHeaders,
   renderDiscordFault,
+  threadAlreadyCreated,
   unauthorized,
+  unknownChannel,
   unknownMessage,
   unknownWebhook,
+  wrongChannelType,
 } from "./discord-http.ts";
 import { createFakeGateway, GATEWAY_PATH, type FakeGateway } from "./discord-gateway.ts";
 import { createDiscordStore, INTERACTION_TOKEN_MS, type StoredInteraction } from "./discord-state.ts";
@@ -70,6 +83,32 @@ const MessageBody = z.object({
   components: z.array(z.unknown()).optional(),
   flags: z.number().int().nonnegative().optional(),
 });
+
+// Channel types by Discord's numbers (enums: see EPHEMERAL).
+const GUILD_TEXT = 0;
+const DM = 1;
+const GUILD_ANNOUNCEMENT = 5;
+const ANNOUNCEMENT_THREAD = 10;
+const PUBLIC_THREAD = 11;
+const PRIVATE_THREAD = 12;
+/** Channels a thread can be started from a message in. */
+const THREAD_PARENT_TYPES = new Set([GUILD_TEXT, GUILD_ANNOUNCEMENT]);
+const AUTO_ARCHIVE_MINUTES = [60, 1440, 4320, 10080];
+
+/** RESTPostAPIChannelMessagesThreadsJSONBody, refused the way Discord refuses it (Invalid Form Body naming the field). */
+function threadBody(raw: unknown): RESTPostAPIChannelMessagesThreadsJSONBody {
+  const body = (raw ?? {}) as Record<string, unknown>;
+  if (typeof body.name !== "string") throw invalidFormBody("name", "BASE_TYPE_REQUIRED", "This field is required");
+  if (body.name.length < 1 || body.name.length > 100) throw invalidFormBody("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
+  if (body.auto_archive_duration !== undefined && !AUTO_ARCHIVE_MINUTES.includes(body.auto_archive_duration as number)) {
+    throw invalidFormBody("auto_archive_duration", "BASE_TYPE_CHOICES", `Value must be one of {${AUTO_ARCHIVE_MINUTES.join(", ")}}.`);
+  }
+  const slow = body.rate_limit_per_user;
+  if (slow !== undefined && (typeof slow !== "number" || !Number.isInteger(slow) || slow < 0 || slow > 21_600)) {
+    throw invalidFormBody("rate_limit_per_user", "NUMBER_TYPE_MAX", "Must be between 0 and 21600.");
+  }
+  return body as unknown as RESTPostAPIChannelMessagesThreadsJSONBody;
+}
 
 const readJson = (c: Context) => readJsonBody(c, () => new DiscordError(400, "400: Bad Request", 50109));
 
@@ -138,7 +177,34 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
   /** A message as the Gateway announces it: the stored message plus guild and channel type. */
   const announce = (message: APIMessage, guildId?: string, channelType?: number) =>
     gateway.dispatch("MESSAGE_CREATE", { ...message, ...(guildId ? { guild_id: guildId } : {}), ...(channelType !== undefined ? { channel_type: channelType } : {}) });
+  /** Channels the emulator has seen, with their server and type; threads included (their type 10–12). */
   const guildOf = new Map<string, { guildId?: string; channelType?: number }>();
+
+  /**
+   * Opens a thread in `parentId`, from `starter` when given (the thread takes its id), as `owner`;
+   * Discord dispatches THREAD_CREATE (`newly_created`) to the bot, unless `announce` is false: a
+   * thread the bot's Gateway never heard of (it had no access then, or it is private).
+   */
+  const openThread = (parentId: string, body: RESTPostAPIChannelMessagesThreadsJSONBody, owner: APIUser, starter?: APIMessage, options: { announce?: boolean; private?: boolean } = {}): APIThreadChannel => {
+    const parent = guildOf.get(parentId);
+    const parentType = parent?.channelType ?? GUILD_TEXT;
+    if (!THREAD_PARENT_TYPES.has(parentType) || parent?.guildId === undefined) throw wrongChannelType();
+    if (starter?.thread || (starter && store.thread(starter.id))) throw threadAlreadyCreated();
+    const type = (parentType === GUILD_ANNOUNCEMENT ? ANNOUNCEMENT_THREAD : options.private ? PRIVATE_THREAD : PUBLIC_THREAD) as ThreadChannelType;
+    const thread = store.startThread({
+      parentId,
+      guildId: parent.guildId,
+      type,
+      name: body.name,
+      ownerId: owner.id,
+      ...(body.auto_archive_duration !== undefined ? { autoArchiveDuration: body.auto_archive_duration } : {}),
+      ...(body.rate_limit_per_user !== undefined && body.rate_limit_per_user !== null ? { rateLimitPerUser: body.rate_limit_per_user } : {}),
+      ...(starter ? { starter } : {}),
+    });
+    guildOf.set(thread.id, { guildId: parent.guildId, channelType: type });
+    if (options.announce !== false) gateway.dispatch("THREAD_CREATE", { ...thread, newly_created: true } satisfies GatewayThreadCreateDispatchData);
+    return thread;
+  };
 
   const api = new Hono();
   api.onError((err, c) =>
@@ -190,8 +256,17 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
 
   // ---- Channel messages ----------------------------------------------------------------------
 
+  /**
+   * A message's id names a channel only once a thread was started from that message: posting
+   * there before is Discord's Unknown Channel (the emulator takes any other id as a channel).
+   */
+  const postable = (channelId: string) => {
+    if (!store.thread(channelId) && store.isMessageId(channelId)) throw unknownChannel();
+  };
+
   api.post("/channels/:channel/messages", async (c) => {
     const channelId = c.req.param("channel");
+    postable(channelId);
     const body = messageBody(await readJson(c));
     const now = Date.now();
     if (body.nonce !== undefined && body.enforce_nonce) {
@@ -239,7 +314,34 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
     return djson(c, message);
   });
 
-  api.post("/channels/:channel/typing", (c) => c.body(null, 204));
+  api.post("/channels/:channel/typing", (c) => (postable(c.req.param("channel")), c.body(null, 204)));
+
+  // Start Thread from Message: the thread's id is the message's; a second start is 160004.
+  api.post("/channels/:channel/messages/:message/threads", async (c) => {
+    const channelId = c.req.param("channel");
+    const body = threadBody(await readJson(c));
+    const starter = store.find(channelId, c.req.param("message"));
+    if (!starter) throw unknownMessage();
+    const thread: RESTPostAPIChannelMessagesThreadsResult = openThread(channelId, body, botUser, starter);
+    return djson(c, thread, 201);
+  });
+
+  // A channel by id: a thread with its parent, or a channel the emulator has seen.
+  api.get("/channels/:channel", (c) => {
+    const id = c.req.param("channel");
+    const thread = store.thread(id);
+    if (thread) return djson(c, thread satisfies RESTGetAPIChannelResult);
+    const seen = guildOf.get(id);
+    // A thread only named in a message (not opened here) has no parent the emulator could tell.
+    if (!seen || [ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD].includes(seen.channelType ?? GUILD_TEXT)) throw unknownChannel();
+    const last = store.list(id).at(-1)?.id ?? null;
+    const flags = 0 as ChannelFlags;
+    const channel: RESTGetAPIChannelResult =
+      seen.guildId === undefined || seen.channelType === DM
+        ? ({ id, type: DM as ChannelType.DM, name: null, last_message_id: last, recipients: [], flags } satisfies APIDMChannel)
+        : ({ id, type: (seen.channelType ?? GUILD_TEXT) as ChannelType.GuildText, guild_id: seen.guildId, name: `channel-${id.slice(-4)}`, position: 0, permission_overwrites: [], parent_id: null, nsfw: false, topic: null, last_message_id: last, rate_limit_per_user: 0, flags } satisfies APITextChannel);
+    return djson(c, channel);
+  });
 
   // ---- Interactions --------------------------------------------------------------------------
 
@@ -384,13 +486,55 @@ export function createDiscordPlatform(core: Core, options: DiscordOptions): Plat
       .safeParse(await body(c));
     if (!parsed.success) return c.json({ error: "invalid message", issues: parsed.error.issues }, 400);
     const m = parsed.data;
-    guildOf.set(m.channel_id, { guildId: m.guild_id, channelType: m.channel_type ?? (m.guild_id ? 0 : 1) });
+    // In a thread the emulator opened, the message is the thread's, with its server and type.
+    const known = store.thread(m.channel_id) ? guildOf.get(m.channel_id) : undefined;
+    const guildId = known?.guildId ?? m.guild_id;
+    const channelType = known?.channelType ?? m.channel_type ?? (m.guild_id ? GUILD_TEXT : DM);
+    guildOf.set(m.channel_id, { guildId, channelType });
     const author: APIUser = { discriminator: "0", avatar: null, global_name: null, ...m.author, ...(m.author ? {} : { id: "1033044521375764530", username: "testuser" }) } as APIUser;
     const reference = m.reply_to ? store.find(m.channel_id, m.reply_to) : undefined;
     const mentioned = (m.mentions ?? []).map((id) => (id === botUser.id ? botUser : ({ id, username: `user${id.slice(-4)}`, discriminator: "0", global_name: null, avatar: null } as APIUser)));
-    const message = store.add({ channelId: m.channel_id, guildId: m.guild_id, author, content: m.content, reference, extra: { mentions: mentioned, mention_roles: m.mention_roles ?? [] } });
-    const dispatched = announce(message, m.guild_id, m.channel_type ?? (m.guild_id ? 0 : 1));
+    const message = store.add({ channelId: m.channel_id, guildId, author, content: m.content, reference, extra: { mentions: mentioned, mention_roles: m.mention_roles ?? [] } });
+    const dispatched = announce(message, guildId, channelType);
     return c.json({ message, ...dispatched }, 201);
+  });
+
+  /**
+   * A person starts a thread in `channel_id` (of `guild_id`): from `message_id` (as "Create Thread" on a message),
+   * or without one (Discord then posts a THREAD_CREATED notice in the channel). `announce: false`
+   * keeps THREAD_CREATE off the Gateway, as for a thread the bot could not see being made.
+   */
+  control.post("/threads", async (c) => {
+    const parsed = z
+      .object({
+        channel_id: z.string().min(1),
+        /** The channel's server, for a channel the emulator has not seen a message in yet. */
+        guild_id: z.string().optional(),
+        message_id: z.string().optional(),
+        name: z.string(),
+        author: z.object({ id: z.string(), username: z.string(), global_name: z.string().nullable().optional() }).optional(),
+        announce: z.boolean().optional(),
+        private: z.boolean().optional(),
+      })
+      .safeParse(await body(c));
+    if (!parsed.success) return c.json({ error: "invalid thread", issues: parsed.error.issues }, 400);
+    const t = parsed.data;
+    if (!guildOf.has(t.channel_id) && t.guild_id) guildOf.set(t.channel_id, { guildId: t.guild_id, channelType: GUILD_TEXT });
+    const owner = { discriminator: "0", avatar: null, global_name: null, id: "1033044521375764530", username: "testuser", ...t.author } as APIUser;
+    const starter = t.message_id === undefined ? undefined : store.find(t.channel_id, t.message_id);
+    if (t.message_id !== undefined && !starter) return c.json({ error: "unknown message" }, 404);
+    try {
+      const thread = openThread(t.channel_id, threadBody({ name: t.name }), owner, starter, { announce: t.announce, private: t.private });
+      if (!starter) {
+        const where = guildOf.get(t.channel_id);
+        const notice = store.add({ channelId: t.channel_id, guildId: where?.guildId, author: owner, content: t.name, extra: { type: 18, message_reference: { type: 0, channel_id: thread.id, ...(where?.guildId ? { guild_id: where.guildId } : {}) } } });
+        announce(notice, where?.guildId, where?.channelType);
+      }
+      return c.json(thread, 201);
+    } catch (error) {
+      if (error instanceof DiscordError) return c.json(error.body, error.status);
+      throw error;
+    }
   });
 
   control.post("/gateway/dispatch", async (c) => {
