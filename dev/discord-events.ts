@@ -39,14 +39,24 @@ export const DEV_DISCORD_PEOPLE = {
   visitor: { user: { id: "1033044521375764531", username: "visitor0001", global_name: "Visitor", discriminator: "0", avatar: null }, permissions: String(MEMBER_PERMISSIONS) },
 } as const;
 
-/** A `/triage <text>` application command as Discord delivers it. */
-export function triageCommand(input: { applicationId: string; guildId: string; channelId: string; text: string; ageMs?: number }) {
+/**
+ * The partial channel an interaction carries: a text channel, or a public thread (type 11) in
+ * `parentId`, as Discord describes the channel a command is run or a button pressed in.
+ */
+function interactionChannel(channelId: string, guildId: string, parentId?: string) {
+  return parentId === undefined
+    ? { id: channelId, type: 0, guild_id: guildId, name: "general" }
+    : { id: channelId, type: 11, guild_id: guildId, name: "thread", parent_id: parentId, flags: 0 };
+}
+
+/** A `/triage <text>` application command as Discord delivers it; `parentId` runs it in thread `channelId`. */
+export function triageCommand(input: { applicationId: string; guildId: string; channelId: string; parentId?: string; text: string; ageMs?: number }) {
   const id = snowflake(input.ageMs ?? 0);
   const token = `aW50ZXJhY3Rpb246${id}${crypto.randomUUID().replace(/-/g, "")}`;
   const payload = {
     app_permissions: "2248473465835073",
     application_id: input.applicationId,
-    channel: { id: input.channelId, type: 0, guild_id: input.guildId, name: "general" },
+    channel: interactionChannel(input.channelId, input.guildId, input.parentId),
     channel_id: input.channelId,
     guild_id: input.guildId,
     context: 0,
@@ -76,6 +86,8 @@ export interface ButtonPress {
   readonly applicationId: string;
   readonly guildId: string;
   readonly channelId: string;
+  /** When `channelId` is a thread: the channel it lives in. */
+  readonly parentId?: string;
   /** The bot's message with the button, as Discord includes it in the interaction. */
   readonly message: { readonly id: string; readonly content: string; readonly author: { readonly id: string; readonly username: string }; readonly components?: unknown[] };
   readonly customId: string;
@@ -94,7 +106,7 @@ export function buttonPress(press: ButtonPress) {
   const payload = {
     app_permissions: "2248473465835073",
     application_id: press.applicationId,
-    channel: { id: press.channelId, type: 0, guild_id: press.guildId, name: "general" },
+    channel: interactionChannel(press.channelId, press.guildId, press.parentId),
     channel_id: press.channelId,
     guild_id: press.guildId,
     context: 0,

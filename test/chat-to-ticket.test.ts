@@ -6,7 +6,7 @@ import { githubExample, inRepository, newDelivery, postGitHub } from "./support/
 import { HUMAN, issueWebhook, postLinear } from "./support/linear.ts";
 import { buttonPress } from "../dev/discord-events.ts";
 import { TEST_DISCORD } from "./env.ts";
-import { channelMessages, control, gatewayAdmin, gatewayStatus, postInteraction as postDiscordInteraction, registerInteraction, userMessage } from "./support/discord.ts";
+import { channelMessages, gatewayAdmin, gatewayConnected, mention, postInteraction as postDiscordInteraction, registerInteraction } from "./support/discord.ts";
 import { ADMIN, MEMBER, approvalRequest, press, replies, reportInSlack, seedTicketIssue, threadMessages, ticketIssues, ticketTeam } from "./support/tickets.ts";
 
 const { slackToGitHub, slackToLinear, discordToGitHub, discordToLinear, owner, repo } = TEST_TICKETS;
@@ -14,33 +14,28 @@ const { slackToGitHub, slackToLinear, discordToGitHub, discordToLinear, owner, r
 /** Someone Discord says may manage the server (permissions bit 5), the default approver. */
 const DISCORD_ADMIN = { user: { id: "1033044521375764530", username: "ada", global_name: "Ada" }, permissions: String((1n << 10n) | (1n << 11n) | (1n << 5n)) };
 
-/** A report @-mentioning the bot in a Discord channel, over the Gateway; then the Approve press on the bot's request. */
+/**
+ * A report @-mentioning the bot in a Discord channel, over the Gateway: its own conversation, in
+ * the thread the bot starts from it. Then the Approve press on the bot's request in that thread.
+ */
 async function reportInDiscord(channelId: string, text: string) {
-  if ((await gatewayStatus()).state !== "connected") {
-    await control("/gateway/config", { ackHeartbeats: true, acceptConnections: true });
-    await gatewayAdmin("start");
-    await waitFor("the Gateway to connect", async () => (await gatewayStatus()).state === "connected");
-  }
-  const sent = await userMessage({ channel_id: channelId, content: `<@${TEST_DISCORD.applicationId}> ${text}`, mentions: [TEST_DISCORD.applicationId] });
-  const key = `discord:${TEST_DISCORD.guildId}:${channelId}`;
-  await waitFor("the turn to park on its approval", async () => {
-    const state = await snapshot(key).catch(() => null);
-    return state?.parked === 1 && state.current === null;
-  });
-  type Message = { id: string; content: string; components?: { type: number; components: { custom_id: string }[] }[] };
-  const request = (await channelMessages(channelId) as unknown as Message[]).find((m) => m.components?.length)!;
+  await gatewayConnected();
+  const { key, messageId, threadId } = await mention(channelId, text);
+  await parked(key);
+  const request = (await channelMessages(threadId)).find((m) => m.components?.length)!;
   const approve = request.components!.flatMap((row) => row.components).find((button) => button.custom_id.startsWith("switchboard:approve:"))!;
   const press = buttonPress({
     applicationId: TEST_DISCORD.applicationId,
     guildId: TEST_DISCORD.guildId,
-    channelId,
+    channelId: threadId,
+    parentId: channelId,
     message: { id: request.id, content: request.content, author: { id: TEST_DISCORD.applicationId, username: "switchboard" }, components: request.components },
     customId: approve.custom_id,
     member: DISCORD_ADMIN,
   });
-  await registerInteraction({ id: press.id, token: press.token, channel_id: channelId, guild_id: TEST_DISCORD.guildId });
+  await registerInteraction({ id: press.id, token: press.token, channel_id: threadId, guild_id: TEST_DISCORD.guildId });
   expect((await postDiscordInteraction(press.payload)).status).toBe(200);
-  return { key, messageId: sent.message.id, request };
+  return { key, messageId, threadId, request };
 }
 
 /** Parked on its approval request, with nothing filed yet. */
@@ -197,15 +192,39 @@ describe("chat → ticket", () => {
     expect(updates).toEqual([`*${issue.identifier}* “${issue.title}” was moved to Done by ${HUMAN.name}. https://linear.app/switchboard-dev/issue/${issue.identifier}`]);
   });
 
-  it("a Discord report becomes one GitHub issue once someone who may manage the server approves, linking the message", async () => {
-    const { key, messageId, request } = await reportInDiscord(discordToGitHub, "Password reset emails arrive twice and the second link fails with an expired token error");
+  it("a Discord report becomes one GitHub issue once someone who may manage the server approves, linking the message; its thread gets the link", async () => {
+    const { key, messageId, threadId, request } = await reportInDiscord(discordToGitHub, "Password reset emails arrive twice and the second link fails with an expired token error");
     expect(request.content).toContain(`in ${owner}/${repo} as a bug`);
     const done = await settled(key);
     const filed = (await ticketIssues()).filter((issue) => issue.body?.includes("Password reset emails arrive twice"));
     expect(filed).toHaveLength(1);
+    // The link is to the report itself, in the channel the thread was started from.
     expect(filed[0]!.body).toContain(`in [a Discord thread](https://discord.com/channels/${TEST_DISCORD.guildId}/${discordToGitHub}/${messageId})`);
     expect(done.last?.reply).toContain(`Filed **${owner}/${repo}#${filed[0]!.number}**`);
-    expect((await channelMessages(discordToGitHub)).filter((m) => m.content.includes(`${owner}/${repo}#${filed[0]!.number}`) && m.content.startsWith("Filed"))).toHaveLength(1);
+    const filedLine = (m: { content: string }) => m.content.includes(`${owner}/${repo}#${filed[0]!.number}`) && m.content.startsWith("Filed");
+    expect((await channelMessages(threadId)).filter(filedLine)).toHaveLength(1);
+    expect((await channelMessages(discordToGitHub)).filter(filedLine)).toHaveLength(0);
+  });
+
+  it("a second report in the same Discord channel, after the first was filed, is its own conversation in its own thread, offered for filing too", async () => {
+    const first = await reportInDiscord(discordToGitHub, "Pressing Ctrl+K opens two command palettes at once, then the window freezes with a TypeError");
+    await settled(first.key);
+    const second = await reportInDiscord(discordToGitHub, "Dragging a kanban card after scrolling drops it into the wrong lane, broken since 4.1 with an error in the console");
+    expect(second.key).not.toBe(first.key);
+    expect(second.threadId).not.toBe(first.threadId);
+    // Offered, not taken for a follow-up of the first: its own request, in its own thread.
+    expect(second.request.content).toContain("for approval to file “Dragging a kanban card after scrolling");
+    const done = await settled(second.key);
+    const filed = (await ticketIssues()).filter((issue) => issue.body?.includes("two command palettes") || issue.body?.includes("Dragging a kanban card"));
+    expect(filed).toHaveLength(2);
+    const [one, two] = [filed.find((issue) => issue.body!.includes("command palettes"))!, filed.find((issue) => issue.body!.includes("kanban"))!];
+    expect(done.last?.reply).toContain(`Filed **${owner}/${repo}#${two.number}**`);
+    // Each thread holds its own request and its own ticket's link, and only those.
+    const inThread = async (threadId: string) => (await channelMessages(threadId)).map((m) => m.content).join("\n");
+    expect(await inThread(first.threadId)).toContain(`${owner}/${repo}#${one.number}`);
+    expect(await inThread(first.threadId)).not.toContain(`${owner}/${repo}#${two.number}`);
+    expect(await inThread(second.threadId)).toContain(`${owner}/${repo}#${two.number}`);
+    expect(await inThread(second.threadId)).not.toContain(`${owner}/${repo}#${one.number}`);
   });
 
   it("a Discord report becomes one Linear issue", async () => {

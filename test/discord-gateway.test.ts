@@ -10,13 +10,14 @@ import {
   gatewayAdmin,
   gatewaySnapshot,
   gatewayStatus,
+  mention as mentionIn,
   settled,
   snowflake,
+  threadKey,
   userMessage,
 } from "./support/discord.ts";
 
 const BOT = TEST_DISCORD.applicationId;
-const guildKey = (channelId: string) => `discord:${TEST_DISCORD.guildId}:${channelId}`;
 
 async function connected() {
   return waitFor("the gateway to be connected", async () => {
@@ -25,21 +26,20 @@ async function connected() {
   });
 }
 
-/** A mention of the bot in a fresh channel; resolves with the channel id. */
+/** A mention of the bot in a fresh channel: its conversation is the thread started from it. */
 async function mention(text = "the export button crashes the app with a TypeError, steps to reproduce: click export") {
   const channelId = snowflake();
-  const sent = await userMessage({ channel_id: channelId, content: `<@${BOT}> ${text}`, mentions: [BOT] });
-  return { channelId, messageId: sent.message.id, s: sent.s, sent: sent.sent };
+  const sent = await mentionIn(channelId, text);
+  return { channelId, messageId: sent.messageId, key: sent.key, s: sent.s, sent: sent.sent };
 }
 
-/** The channel holds the person's message and exactly one reply by the bot, replying to it. */
+/** The person's message got exactly one reply by the bot, in the thread started from it; the channel got none. */
 async function answeredOnce(channelId: string, messageId: string) {
-  await waitFor(`a reply in ${channelId}`, async () => (await channelMessages(channelId)).length >= 2);
-  await settled(guildKey(channelId));
-  const messages = await channelMessages(channelId);
-  const replies = messages.filter((message) => message.author.id === BOT);
+  await waitFor(`a reply in the thread of ${messageId}`, async () => (await channelMessages(messageId)).length >= 1);
+  await settled(threadKey(channelId, messageId));
+  const replies = (await channelMessages(messageId)).filter((message) => message.author.id === BOT);
   expect(replies).toHaveLength(1);
-  expect(replies[0]!.message_reference?.message_id).toBe(messageId);
+  expect(await channelMessages(channelId)).toEqual([expect.objectContaining({ id: messageId })]);
 }
 
 beforeEach(async () => {
@@ -54,18 +54,18 @@ afterAll(async () => {
 });
 
 describe("Discord Gateway held by a Durable Object", () => {
-  it("connects, IDENTIFYs with GUILD_MESSAGES | DIRECT_MESSAGES, gets READY, and a mention gets one reply", async () => {
+  it("connects, IDENTIFYs with GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES, gets READY, and a mention gets one reply", async () => {
     const snapshot = await gatewaySnapshot();
     const identify = snapshot.log.filter((entry) => entry.direction === "in" && entry.op === 2);
     expect(identify.length).toBeGreaterThan(0);
     expect(snapshot.session).toMatchObject({ connected: true, valid: true });
 
-    const { channelId, messageId } = await mention();
+    const { channelId, messageId, key } = await mention();
     await answeredOnce(channelId, messageId);
-    const reply = (await channelMessages(channelId))[1]!;
+    const reply = (await channelMessages(messageId))[0]!;
     expect(reply.content).toMatch(/bug report/);
     // The bot's own reply came back over the Gateway and was skipped: still one turn.
-    expect((await settled(guildKey(channelId))).turns).toEqual({ done: 1, failed: 0 });
+    expect((await settled(key)).turns).toEqual({ done: 1, failed: 0 });
 
     const health = (await (await exports.default.fetch("https://switchboard.test/health")).json()) as { channels: { discord: { gateway: { state: string; connected: boolean; lastEventAgeMs: number } } } };
     expect(health.channels.discord.gateway).toMatchObject({ state: "connected", connected: true });
@@ -170,7 +170,7 @@ describe("Gateway protocol machine", () => {
     fresh.opened();
     const effects = fresh.received(hello);
     expect(effects).toContainEqual({ type: "heartbeat-in", ms: 500 });
-    expect(effects).toContainEqual({ type: "send", payload: expect.objectContaining({ op: 2, d: expect.objectContaining({ intents: 4608 }) }) });
+    expect(effects).toContainEqual({ type: "send", payload: expect.objectContaining({ op: 2, d: expect.objectContaining({ intents: 4609 }) }) });
 
     const resuming = new GatewayMachine({ sessionId: "abc", resumeUrl: "wss://r", seq: 41 }, { token: "t" });
     resuming.opened();

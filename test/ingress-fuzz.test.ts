@@ -259,19 +259,28 @@ describe("ingress fuzz: mutated real payloads never get a 5xx, never hang, and a
     expect(runtimeErrors).toEqual([]);
   }, 30_000);
 
-  it("Discord Gateway messages: any mutation of a recorded MESSAGE_CREATE is routed or skipped with a reason, never thrown", async () => {
+  it("Discord Gateway messages: any mutation of a recorded MESSAGE_CREATE is routed, looked up or skipped with a reason, never thrown", async () => {
     const config = DiscordConfig.parse(env);
     const messages = inject("discordFixtures").filter((fixture) => fixture.kind === "gateway" && fixture.event === "MESSAGE_CREATE");
     expect(messages.length).toBeGreaterThan(0);
     const named = messages.map((fixture) => ({ name: `${fixture.file}#${fixture.name}`, payload: fixture.payload }));
     const byName = new Map(named.map(({ name, payload }) => [name, payload]));
+    // The recorded threads, as the Gateway object knows them from their THREAD_CREATE.
+    const threads = new Map(
+      inject("discordFixtures").flatMap((fixture) =>
+        fixture.kind === "gateway" && fixture.event === "THREAD_CREATE" ? [[String(fixture.payload.id), { type: Number(fixture.payload.type), parentId: String(fixture.payload.parent_id) }] as const] : [],
+      ),
+    );
+    expect(threads.size).toBeGreaterThan(0);
     await fc.assert(
       fc.property(cases(named), ({ base, path, change }) => {
         // The Gateway hands over parsed JSON: the bytes are decoded as the socket would decode them.
         const data = JSON.parse(new TextDecoder().decode(mutatedJson(byName.get(base), path, change))) as unknown;
-        const routed = routeGatewayMessage(data, config);
+        const routed = routeGatewayMessage(data, config, { channel: (id) => threads.get(id) });
         const label = `${base}, ${dotted(path)} ← ${change.kind}: ${JSON.stringify(routed).slice(0, 300)}`;
         if (routed.route === "deliver") expect(NormalizedEvent.safeParse(routed.event).success, label).toBe(true);
+        // A server channel routing knows nothing of: the Gateway object looks it up.
+        else if (routed.route === "lookup") expect(routed.channelId, label).toBe((data as { channel_id: unknown }).channel_id);
         else if (routed.reason.startsWith("not a message (")) expect(namesMutatedField(routed.reason.slice("not a message (".length, -1), path), label).toBe(true);
         else expect(routed.reason, label).toMatch(/\w/);
       }),

@@ -99,10 +99,10 @@ export async function refuse(rest: REST, target: DiscordTarget, reason: string):
 }
 
 /**
- * Shows the outcome on the request message and takes its buttons away. The bot's own token edits
- * it, so this works after an expiry too, when no interaction token is left. Editing it again to
+ * Shows the outcome on the request message, in `channelId` where it was posted, and takes its
+ * buttons away. The bot's own token edits it, so this works after an expiry too, when no interaction token is left. Editing it again to
  * the same state is harmless.
  */
-export async function resolve(rest: REST, target: DiscordTarget, posted: PostedMessage, request: ApprovalRequest, outcome: ApprovalOutcome): Promise<void> {
-  await rest.patch(`/channels/${target.channelId}/messages/${posted.id}`, { body: outcomeMessage(request, outcome) });
+export async function resolve(rest: REST, channelId: string, posted: PostedMessage, request: ApprovalRequest, outcome: ApprovalOutcome): Promise<void> {
+  await rest.patch(`/channels/${channelId}/messages/${posted.id}`, { body: outcomeMessage(request, outcome) });
 }

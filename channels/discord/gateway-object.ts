@@ -1,12 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
+import { DiscordAPIError } from "@discordjs/rest";
 import type { GatewayMessageCreateDispatchData } from "discord-api-types/v10";
+import { z } from "zod";
 import { CoreConfig } from "../../src/config.ts";
 import type { AcceptOutcome } from "../../src/channel.ts";
 import { NormalizedEvent } from "../../src/event.ts";
 import { log } from "../../src/log.ts";
 import { DiscordConfig } from "./config.ts";
 import { gatewayFetchUrl, GatewayMachine, NO_SESSION, type Effect, type GatewaySession } from "./gateway.ts";
-import { routeGatewayMessage } from "./normalize.ts";
+import { discordRest } from "./client.ts";
+import { routeGatewayMessage, type ChannelInfo, type GatewayRoute } from "./normalize.ts";
 
 /** What `/health` and the admin endpoint show; never a token or a session id. */
 export interface GatewayStatus {
@@ -24,6 +27,13 @@ export interface GatewayStatus {
 }
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS gw_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
+/** Server channels whose type or parent routing needed: threads the Gateway announced, and those looked up. */
+const CHANNELS_SCHEMA = `CREATE TABLE IF NOT EXISTS gw_channels (id TEXT PRIMARY KEY, type INTEGER NOT NULL, parent_id TEXT, seen_at INTEGER NOT NULL)`;
+/** Channels remembered; the least recently seen go first beyond this. */
+const CHANNELS_KEPT = 20_000;
+/** The fields of a channel object routing reads (THREAD_CREATE, THREAD_LIST_SYNC, GUILD_CREATE, GET /channels/{id}). */
+const ChannelFields = z.object({ id: z.string().regex(/^\d{1,21}$/), type: z.number().int(), parent_id: z.string().regex(/^\d{1,21}$/).nullish() });
+const ThreadList = z.object({ threads: z.array(z.unknown()).max(100_000).optional() });
 /** A connection with no frame (not even an ACK) for this many heartbeat intervals is dead. */
 const SILENCE_INTERVALS = 2.5;
 
@@ -51,6 +61,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    ctx.storage.sql.exec(CHANNELS_SCHEMA);
   }
 
   /** Starts (or keeps) the connection and its supervising alarm. */
@@ -231,6 +242,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
       .then(async () => {
         if (generation !== this.generation) return;
         if (event === "MESSAGE_CREATE") await this.forward(data as GatewayMessageCreateDispatchData);
+        else this.learn(event, data);
         this.put("last_event_at", String(Date.now()));
         if (machine && machine === this.machine) this.apply(machine.handled(seq));
       })
@@ -238,19 +250,75 @@ export abstract class DiscordGateway extends DurableObject<Env> {
     this.ctx.waitUntil(this.work);
   }
 
+  /**
+   * Threads and the channels they live in, from the dispatches that announce them: a thread
+   * created (or the bot added to one), the active threads of a channel the bot gains access to,
+   * and of a server when it becomes available. MESSAGE_CREATE does not say which channel a
+   * thread is in; this does, without an API call.
+   */
+  private learn(event: string, data: unknown): void {
+    if (event === "THREAD_CREATE" || event === "THREAD_UPDATE") this.remember([data]);
+    else if (event === "THREAD_LIST_SYNC" || event === "GUILD_CREATE") this.remember(ThreadList.safeParse(data).data?.threads ?? []);
+  }
+
+  private remember(channels: readonly unknown[]): void {
+    const now = Date.now();
+    for (const raw of channels) {
+      const channel = ChannelFields.safeParse(raw);
+      if (!channel.success) continue;
+      this.ctx.storage.sql.exec(
+        "INSERT OR REPLACE INTO gw_channels (id, type, parent_id, seen_at) VALUES (?, ?, ?, ?)",
+        channel.data.id,
+        channel.data.type,
+        channel.data.parent_id ?? null,
+        now,
+      );
+    }
+    const count = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM gw_channels").one().n;
+    if (count > CHANNELS_KEPT) {
+      this.ctx.storage.sql.exec("DELETE FROM gw_channels WHERE id IN (SELECT id FROM gw_channels ORDER BY seen_at ASC LIMIT ?)", count - CHANNELS_KEPT);
+    }
+  }
+
+  private known(channelId: string): ChannelInfo | undefined {
+    const row = this.ctx.storage.sql.exec<{ type: number; parent_id: string | null }>("SELECT type, parent_id FROM gw_channels WHERE id = ?", channelId).toArray()[0];
+    return row ? { type: row.type, parentId: row.parent_id } : undefined;
+  }
+
+  /**
+   * Routes a message; a server channel the record does not know (a thread created before the
+   * bot could see it, or while the Gateway was not told) is read once with `GET /channels/{id}`
+   * and remembered. A channel the bot may not read skips the message; a failed call throws, and
+   * the dispatch is tried again.
+   */
+  private async route(data: GatewayMessageCreateDispatchData, config: DiscordConfig, allowBots: boolean): Promise<Exclude<GatewayRoute, { route: "lookup" }>> {
+    const routed = routeGatewayMessage(data, config, { allowBots, channel: (id) => this.known(id) });
+    if (routed.route !== "lookup") return routed;
+    try {
+      this.remember([await discordRest(config).get(`/channels/${routed.channelId}`)]);
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError) || (error.status !== 403 && error.status !== 404)) throw error;
+      log("discord.gateway_channel_unreadable", { channelId: routed.channelId, status: error.status, code: typeof error.code === "number" ? error.code : 0 });
+      return { route: "skip", reason: `channel ${routed.channelId} cannot be read (${error.status})` };
+    }
+    const found = this.known(routed.channelId);
+    const again = routeGatewayMessage(data, config, { allowBots, channel: () => found });
+    return again.route === "lookup" ? { route: "skip", reason: `channel ${routed.channelId} is not a channel` } : again;
+  }
+
   private async forward(data: GatewayMessageCreateDispatchData): Promise<void> {
     const config = this.config();
     if (!config) return;
     const core = CoreConfig.safeParse(this.env);
-    const routed = routeGatewayMessage(data, config, { allowBots: core.success && core.data.ALLOW_BOTS });
-    if (routed.route === "skip") return;
-    const event = NormalizedEvent.safeParse(routed.event);
-    if (!event.success) {
-      log("discord.gateway_malformed", { dedupeId: data.id });
-      return;
-    }
     for (let attempt = 1; ; attempt++) {
       try {
+        const routed = await this.route(data, config, core.success && core.data.ALLOW_BOTS);
+        if (routed.route === "skip") return;
+        const event = NormalizedEvent.safeParse(routed.event);
+        if (!event.success) {
+          log("discord.gateway_malformed", { dedupeId: data.id });
+          return;
+        }
         const outcome = await this.dispatch(event.data);
         this.put("dispatched", String(Number(this.get("dispatched") ?? 0) + 1));
         log(`discord.gateway_${outcome.status}`, { conversationKey: event.data.conversationKey, dedupeId: event.data.dedupeId });
@@ -258,7 +326,7 @@ export abstract class DiscordGateway extends DurableObject<Env> {
       } catch (error) {
         if (attempt >= 5) {
           // Not saving this seq: after a resume Discord replays the event.
-          log("discord.gateway_dispatch_failed", { dedupeId: event.data.dedupeId });
+          log("discord.gateway_dispatch_failed", { dedupeId: data.id });
           this.apply([{ type: "reconnect", resume: true, delayMs: 5000, closeCode: 4900, reason: "dispatch failed" }]);
           throw error;
         }

@@ -13,8 +13,12 @@
 import type { GatewayReceivePayload, GatewaySendPayload } from "discord-api-types/v10";
 
 export const GATEWAY_VERSION = 10;
-/** GUILD_MESSAGES | DIRECT_MESSAGES: messages that mention the bot and DMs carry their content. */
-export const INTENTS = (1 << 9) | (1 << 12);
+/**
+ * GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES, none privileged: messages that mention the bot and
+ * DMs carry their content; GUILDS brings THREAD_CREATE, THREAD_LIST_SYNC and GUILD_CREATE's
+ * threads, which say the channel each thread lives in (MESSAGE_CREATE does not).
+ */
+export const INTENTS = (1 << 0) | (1 << 9) | (1 << 12);
 
 /** What survives an eviction, persisted by the Durable Object. */
 export interface GatewaySession {

@@ -5,6 +5,7 @@ import { partKey } from "../../src/post-parts.ts";
 import { splitMessage } from "../../src/format/split.ts";
 import { defaultRetryPolicy, transientFailure } from "../../src/retry.ts";
 import type { DiscordTarget } from "./target.ts";
+import { replyReference, type Place } from "./threads.ts";
 
 /** Discord's message content limit. */
 const MESSAGE_LIMIT = 2000;
@@ -17,6 +18,8 @@ const NO_PINGS = { parse: [] as never[] };
 export interface LiveDeps {
   readonly rest: REST;
   readonly target: DiscordTarget;
+  /** Where channel messages go: the target's thread (started on first use) or channel. */
+  readonly place: () => Promise<Place>;
   /** True while the interaction token can still edit the deferred response. */
   readonly interactionUsable: () => boolean;
   readonly nonceFor: (key: string) => Promise<string>;
@@ -32,14 +35,15 @@ export interface LiveDeps {
 export async function openDiscordLive(deps: LiveDeps, effect: EffectContext): Promise<LiveReply> {
   const { rest, target } = deps;
   if (target.interaction && target.messageId === undefined && deps.interactionUsable()) return discordLive(deps, ORIGINAL);
+  const where = await deps.place();
   const body: RESTPostAPIChannelMessageJSONBody = {
     content: "…",
     nonce: await deps.nonceFor(effect.idempotencyKey),
     enforce_nonce: true,
     allowed_mentions: NO_PINGS,
-    ...(target.messageId ? { message_reference: { message_id: target.messageId, fail_if_not_exists: false } } : {}),
+    ...replyReference(where),
   };
-  const message = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+  const message = (await rest.post(`/channels/${where.channelId}/messages`, { body })) as APIMessage;
   return discordLive(deps, message.id);
 }
 
@@ -67,13 +71,13 @@ export function discordLive(deps: LiveDeps, id: string): LiveReply {
     }
   };
 
-  const send = (content: string) => {
+  const send = async (content: string) => {
     const body = { content, allowed_mentions: NO_PINGS };
     if (id === ORIGINAL) {
       const { applicationId, token } = target.interaction!;
       return rest.patch(`/webhooks/${applicationId}/${token}/messages/@original`, { body, auth: false });
     }
-    return rest.patch(`/channels/${target.channelId}/messages/${id}`, { body });
+    return rest.patch(`/channels/${(await deps.place()).channelId}/messages/${id}`, { body });
   };
 
   async function show(): Promise<void> {
@@ -116,8 +120,9 @@ export function discordLive(deps: LiveDeps, id: string): LiveReply {
           enforce_nonce: true,
           allowed_mentions: NO_PINGS,
         };
-        first = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+        first = (await rest.post(`/channels/${(await deps.place()).channelId}/messages`, { body })) as APIMessage;
       }
+      const where = await deps.place();
       for (const [index, part] of parts.entries()) {
         if (index === 0) continue;
         const body: RESTPostAPIChannelMessageJSONBody = {
@@ -126,7 +131,7 @@ export function discordLive(deps: LiveDeps, id: string): LiveReply {
           enforce_nonce: true,
           allowed_mentions: NO_PINGS,
         };
-        await rest.post(`/channels/${target.channelId}/messages`, { body });
+        await rest.post(`/channels/${where.channelId}/messages`, { body });
       }
       return { id: first.id ?? id };
     },

@@ -18,6 +18,10 @@ const CHAT_INPUT = 1;
 const MESSAGE_COMMAND = 3;
 const THREAD_CHANNEL_TYPES = new Set([10, 11, 12]);
 const DM_CHANNEL_TYPES = new Set([1, 3]);
+/** Text and announcement channels: a thread can be started from a message there. */
+const THREAD_PARENT_TYPES = new Set([0, 5]);
+/** Discord's limit on a thread's name. */
+const THREAD_NAME_LIMIT = 100;
 /** DEFAULT and REPLY; joins, pins, thread-created notices and the like start no turn. */
 const CONVERSATIONAL_MESSAGE_TYPES = new Set([0, 19]);
 const EPHEMERAL = 64;
@@ -65,7 +69,8 @@ const Interaction = z.object({
   token: z.string().min(1).optional(),
   guild_id: PlatformId.optional(),
   channel_id: PlatformId.optional(),
-  channel: z.object({ id: PlatformId }).optional(),
+  /** The channel, partial: a thread's carries its type (10–12) and the channel it lives in. */
+  channel: z.object({ id: PlatformId, type: z.number().int().optional(), parent_id: PlatformId.nullish() }).optional(),
   /**
    * In a server: the member, their role ids and their permissions in this channel (a decimal
    * bitfield, overwrites included); approvals read both.
@@ -101,9 +106,21 @@ const ComponentInteraction = Interaction.extend({
   message: Message,
 });
 
-/** The key every event of one Discord conversation shares; a thread is its own channel. */
-export function conversationKey(guildId: string | undefined | null, channelId: string): string {
-  return `discord:${guildId ?? "@me"}:${channelId}`;
+/**
+ * The key every event of one Discord conversation shares: `discord:{guild|@me}:{channel}` for a
+ * DM or a channel's commands, `discord:{guild}:{channel}:{thread}` for a thread, named under the
+ * channel it lives in. A thread the bot starts from a report has the report's message id, so the
+ * report and every message later posted in its thread share one key.
+ */
+export function conversationKey(guildId: string | undefined | null, channelId: string, threadId?: string): string {
+  return `discord:${guildId ?? "@me"}:${channelId}${threadId === undefined ? "" : `:${threadId}`}`;
+}
+
+/** A thread's name from the message it starts from: its first line, cut to fit. */
+export function threadName(text: string, author: string): string {
+  const line = text.split("\n").map((candidate) => candidate.trim()).find(Boolean) ?? "";
+  const name = line.replace(/\s+/g, " ") || `Conversation with ${author}`;
+  return name.length > THREAD_NAME_LIMIT ? `${name.slice(0, THREAD_NAME_LIMIT - 1).trimEnd()}…` : name;
 }
 
 /** An interaction response with only a visible-to-the-invoker note. */
@@ -139,11 +156,15 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
   if (!user) return { type: "malformed", reason: interaction.guild_id === undefined ? "user: required in a DM interaction" : "member.user: required in a server interaction" };
   if (!guildAllowed(config, interaction.guild_id)) return ephemeral("I am not enabled in this server.");
 
+  // In a thread: the thread's conversation, whose key names the channel the thread lives in.
+  const inThread = interaction.guild_id !== undefined && THREAD_CHANNEL_TYPES.has(interaction.channel?.type ?? -1);
+  const parentId = interaction.channel?.parent_id;
+  if (inThread && !parentId) return { type: "malformed", reason: "channel.parent_id: required for an interaction in a thread" };
   const created = snowflakeTime(interaction.id) ?? request.now;
   const base = {
     channel: "discord" as const,
     dedupeId: interaction.id,
-    conversationKey: conversationKey(interaction.guild_id, channelId),
+    conversationKey: inThread ? conversationKey(interaction.guild_id, parentId!, channelId) : conversationKey(interaction.guild_id, channelId),
     actor: actor(user, config, interaction.member),
     addressedToBot: true,
     occurredAt: new Date(created).toISOString(),
@@ -243,17 +264,37 @@ function memberRoles(member: Member): string[] {
   return [...permissions, ...(member.roles ?? [])].slice(0, 250);
 }
 
+/** What routing needs to know of a server channel: its type, and for a thread the channel it lives in. */
+export interface ChannelInfo {
+  readonly type: number;
+  readonly parentId?: string | null;
+}
+
 export type GatewayRoute =
   | { route: "deliver"; event: NormalizedEventInput }
-  | { route: "skip"; reason: string };
+  | { route: "skip"; reason: string }
+  /** A message in a server channel `channelId` whose type or thread parent `channel` did not know: look it up, then route again. */
+  | { route: "lookup"; channelId: string };
+
+export interface GatewayRouteOptions {
+  readonly allowBots?: boolean;
+  /** What is known of a server channel (the Gateway object's record of threads); undefined when nothing is. */
+  readonly channel?: (channelId: string) => ChannelInfo | undefined;
+}
 
 /**
  * A Gateway MESSAGE_CREATE: a message that mentions the bot (`<@id>`, `<@!id>`, or a configured
  * role), a DM, a reply to one of the bot's messages, or any message in a thread (the
  * conversation agent answers those only once the bot takes part in that thread). The bot's own
  * messages and other bots' are skipped here; they never reach an agent.
+ *
+ * Conversations: a DM is one (`discord:@me:{channel}`). A message addressed to the bot in a text
+ * or announcement channel starts one of its own, answered in a thread started from it
+ * (`discord:{guild}:{channel}:{message}`; the thread takes the message's id). A message in a
+ * thread belongs to that thread's (`discord:{guild}:{parent}:{thread}`): MESSAGE_CREATE does not
+ * carry the parent, so `options.channel` supplies it, or the route asks for a lookup.
  */
-export function routeGatewayMessage(payload: unknown, config: DiscordConfig, options: { allowBots?: boolean } = {}): GatewayRoute {
+export function routeGatewayMessage(payload: unknown, config: DiscordConfig, options: GatewayRouteOptions = {}): GatewayRoute {
   const parsed = GatewayMessage.safeParse(payload);
   if (!parsed.success) return { route: "skip", reason: `not a message (${malformed(parsed.error).reason})` };
   const data = parsed.data;
@@ -266,29 +307,46 @@ export function routeGatewayMessage(payload: unknown, config: DiscordConfig, opt
   const guildId = data.guild_id;
   if (!guildAllowed(config, guildId)) return { route: "skip", reason: `guild ${guildId} is not in DISCORD_GUILD_ALLOWLIST` };
 
-  const channelType = data.channel_type;
+  // A server channel's type, and a thread's parent: from the message, else from what is known.
+  let channelType = data.channel_type;
+  let parentId: string | undefined;
+  if (guildId !== undefined && (channelType === undefined || THREAD_CHANNEL_TYPES.has(channelType))) {
+    const known = options.channel?.(data.channel_id);
+    if (!known) return { route: "lookup", channelId: data.channel_id };
+    channelType = known.type;
+    parentId = known.parentId ?? undefined;
+  }
   const direct = guildId === undefined || (channelType !== undefined && DM_CHANNEL_TYPES.has(channelType));
   const mentioned = mentionsBot(data, config);
   const repliedTo = data.referenced_message?.author?.id === config.botUserId;
-  const inThread = channelType !== undefined && THREAD_CHANNEL_TYPES.has(channelType);
+  const inThread = !direct && channelType !== undefined && THREAD_CHANNEL_TYPES.has(channelType);
   if (!direct && !mentioned && !repliedTo && !inThread) {
     return { route: "skip", reason: "not addressed to the bot" };
   }
+  if (inThread && !parentId) return { route: "skip", reason: `thread ${data.channel_id} names no parent channel` };
+  const name = author.global_name ?? author.username;
+  const text = messageText(data, config.botUserId, config.mentionRoleIds);
+  const here = { channelId: data.channel_id, messageId: data.id };
+  const place: Pick<NormalizedEventInput, "conversationKey" | "replyTo"> = direct
+    ? { conversationKey: conversationKey(guildId, data.channel_id), replyTo: here }
+    : inThread
+      ? { conversationKey: conversationKey(guildId, parentId!, data.channel_id), replyTo: here }
+      : THREAD_PARENT_TYPES.has(channelType ?? -1)
+        ? {
+            conversationKey: conversationKey(guildId, data.channel_id, data.id),
+            replyTo: { channelId: data.id, messageId: data.id, startThread: { parentId: data.channel_id, name: threadName(text, name) } },
+          }
+        : // A voice or stage channel's chat holds no threads: its conversation is the channel's.
+          { conversationKey: conversationKey(guildId, data.channel_id), replyTo: here };
   const event: NormalizedEventInput = {
     channel: "discord",
     dedupeId: data.id,
-    conversationKey: conversationKey(guildId, data.channel_id),
+    ...place,
     kind: mentioned ? "mention" : "message",
-    actor: {
-      id: author.id,
-      name: author.global_name ?? author.username,
-      isBot: author.bot === true,
-      isSelf: false,
-    },
-    text: messageText(data, config.botUserId, config.mentionRoleIds),
+    actor: { id: author.id, name, isBot: author.bot === true, isSelf: false },
+    text,
     addressedToBot: direct || mentioned || repliedTo,
     occurredAt: new Date(Date.parse(data.timestamp ?? "") || (snowflakeTime(data.id) ?? Date.now())).toISOString(),
-    replyTo: { channelId: data.channel_id, messageId: data.id },
   };
   return { route: "deliver", event };
 }

@@ -10,6 +10,7 @@ import { mayApprove, refuse, requestMessage, resolve } from "./approval.ts";
 import { discordRest } from "./client.ts";
 import { discordLive, openDiscordLive, type LiveDeps } from "./live.ts";
 import type { DiscordConfig } from "./config.ts";
+import { placeOf, replyReference, type Place } from "./threads.ts";
 
 /** Discord's message content limit. */
 export const MESSAGE_LIMIT = 2000;
@@ -34,12 +35,14 @@ export async function nonceFor(key: string): Promise<string> {
  * Answers in place. A deferred slash or message command: the first part edits the deferred
  * response (`@original`, idempotent), further parts are follow-ups on the interaction webhook.
  * A button press: follow-ups. Once the interaction token has expired (15 minutes), or for a
- * Gateway message, channel messages that reply to the triggering message, each sent with a
- * `nonce` + `enforce_nonce` so a re-run of the step returns the message already posted.
+ * Gateway message, channel messages, each sent with a `nonce` + `enforce_nonce` so a re-run of
+ * the step returns the message already posted: in the thread the target names (started from the
+ * report by the first of them, threads.ts), or replying to the triggering message.
  */
 export function discordOutbound(target: DiscordTarget, config: DiscordConfig, now: () => number = Date.now): Outbound {
   const rest = discordRest(config);
-  const live: LiveDeps = { rest, target, interactionUsable: () => interactionUsable(target, now()), nonceFor, tokenGone };
+  const place = placeOf(rest, target);
+  const live: LiveDeps = { rest, target, place, interactionUsable: () => interactionUsable(target, now()), nonceFor, tokenGone };
 
   return {
     async reply(markdown: string, effect: EffectContext): Promise<PostedMessage> {
@@ -57,7 +60,7 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
             viaInteraction = false;
           }
         }
-        sent ??= await channelMessage(rest, target, part, partKey(effect.idempotencyKey, index, parts.length), index === 0);
+        sent ??= await channelMessage(rest, await place(), part, partKey(effect.idempotencyKey, index, parts.length), index === 0);
         first ??= sent;
       }
       return first!;
@@ -71,25 +74,26 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
       // A channel message, not an interaction follow-up: its nonce makes a re-run return the
       // request already posted, and the bot's own token can edit it after the interaction token
       // has expired (approvals wait far longer than 15 minutes).
+      const where = await place();
       const body: RESTPostAPIChannelMessageJSONBody = {
         ...requestMessage(request),
         nonce: await nonceFor(effect.idempotencyKey),
         enforce_nonce: true,
         allowed_mentions: NO_PINGS,
-        ...(target.messageId ? { message_reference: { message_id: target.messageId, fail_if_not_exists: false } } : {}),
+        ...replyReference(where),
       };
-      const message = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+      const message = (await rest.post(`/channels/${where.channelId}/messages`, { body })) as APIMessage;
       return { id: message.id };
     },
 
-    resolveApproval: (posted, request, outcome) => resolve(rest, target, posted, request, outcome),
+    resolveApproval: async (posted, request, outcome) => resolve(rest, (await place()).channelId, posted, request, outcome),
     mayApprove: async (event) => mayApprove(config, event),
     refuseApprover: (_event, reason) => refuse(rest, target, reason),
 
     async working(on: boolean): Promise<void> {
       // A deferred interaction already shows "thinking…"; a channel shows typing for 10 s.
       if (!on || interactionUsable(target, now())) return;
-      await rest.post(`/channels/${target.channelId}/typing`);
+      await rest.post(`/channels/${(await place()).channelId}/typing`);
     },
   };
 }
@@ -110,15 +114,15 @@ async function interactionMessage(rest: REST, target: DiscordTarget, content: st
   return { id: message.id };
 }
 
-async function channelMessage(rest: REST, target: DiscordTarget, content: string, key: string, first: boolean): Promise<PostedMessage> {
+async function channelMessage(rest: REST, place: Place, content: string, key: string, first: boolean): Promise<PostedMessage> {
   const body: RESTPostAPIChannelMessageJSONBody = {
     content,
     nonce: await nonceFor(key),
     enforce_nonce: true,
     allowed_mentions: NO_PINGS,
-    ...(first && target.messageId ? { message_reference: { message_id: target.messageId, fail_if_not_exists: false } } : {}),
+    ...(first ? replyReference(place) : {}),
   };
-  const message = (await rest.post(`/channels/${target.channelId}/messages`, { body })) as APIMessage;
+  const message = (await rest.post(`/channels/${place.channelId}/messages`, { body })) as APIMessage;
   return { id: message.id };
 }
 

@@ -39,3 +39,25 @@ export function elevatedPermissions(bitfield: string): ElevatedPermission[] {
   const bits = BigInt(bitfield);
   return ELEVATED_PERMISSION_NAMES.filter((name) => (bits & ELEVATED_PERMISSIONS[name]) !== 0n);
 }
+
+/**
+ * What the bot needs in a channel, by Discord's names and bits: to see and answer there (View
+ * Channels, Send Messages, Read Message History), to start a thread from each report it answers
+ * (Create Public Threads) and to answer in threads (Send Messages in Threads). `label` is the name
+ * the Developer Portal's URL Generator and a server's settings show.
+ */
+export const BOT_PERMISSIONS = {
+  VIEW_CHANNEL: { bit: 1n << 10n, label: "View Channels" },
+  SEND_MESSAGES: { bit: 1n << 11n, label: "Send Messages" },
+  READ_MESSAGE_HISTORY: { bit: 1n << 16n, label: "Read Message History" },
+  CREATE_PUBLIC_THREADS: { bit: 1n << 35n, label: "Create Public Threads" },
+  SEND_MESSAGES_IN_THREADS: { bit: 1n << 38n, label: "Send Messages in Threads" },
+} as const;
+
+/** The invite's `permissions`: the sum of BOT_PERMISSIONS' bits, in decimal. */
+export const BOT_PERMISSIONS_INTEGER = String(Object.values(BOT_PERMISSIONS).reduce((sum, permission) => sum | permission.bit, 0n));
+
+/** The link that adds the bot to a server with its commands and BOT_PERMISSIONS. */
+export function inviteUrl(applicationId: string): string {
+  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot+applications.commands&permissions=${BOT_PERMISSIONS_INTEGER}`;
+}

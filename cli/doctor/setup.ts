@@ -1,6 +1,7 @@
 // What each platform needs set on its side, for a given Worker URL: the webhook URLs (the
 // channels' own routes), and the events, scopes and permissions the channel READMEs and the
 // Slack manifest name (test/node/cli-doctor.test.ts holds these lists to those files).
+import { BOT_PERMISSIONS } from "../../channels/discord/permissions.ts";
 import type { Channel } from "../../src/channel.ts";
 import { readSlackManifest } from "./slack-manifest.ts";
 
@@ -24,7 +25,7 @@ export const LINEAR_SETUP = {
 };
 export const DISCORD_SETUP = {
   scopes: ["bot", "applications.commands"],
-  permissions: ["View Channels", "Send Messages", "Send Messages in Threads", "Read Message History"],
+  permissions: Object.values(BOT_PERMISSIONS).map((permission) => permission.label),
 };
 
 export function channelSetup(root: string, channel: Channel<unknown>, worker: string): ChannelSetup {

@@ -71,7 +71,7 @@ export interface ChannelContract<P extends Place> {
   ownMessage(place: P): Promise<OwnMessageOutcome>;
 }
 
-/** ARCHITECTURE.md's conversation keys. A thread on Discord is a channel of its own (channels/discord/README.md). */
+/** ARCHITECTURE.md's conversation keys. A Discord thread's names the channel it lives in, then the thread (channels/discord/README.md). */
 export const DOCUMENTED_KEY: Readonly<Record<string, RegExp>> = {
   slack: /^slack:T[A-Z0-9]+:[CDG][A-Z0-9]+:\d+\.\d+$/,
   discord: /^discord:(\d+|@me):\d+(:\d+)?$/,

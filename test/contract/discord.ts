@@ -36,8 +36,8 @@ async function command(channelId: string, channelType: number, guildId: string |
       : { ...common, guild_id: guildId, member, context: 0, channel: { ...channel, type: channelType, ...(parentId ? { parent_id: parentId } : {}) } };
   await registerInteraction({ id, token, channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}) });
   return {
-    // A thread is a channel of its own: its id takes the channel's place (channels/discord/README.md).
-    key: `discord:${guildId ?? "@me"}:${channelId}`,
+    // A thread's conversation is named under the channel it lives in (channels/discord/README.md).
+    key: parentId ? `discord:${guildId}:${parentId}:${channelId}` : `discord:${guildId ?? "@me"}:${channelId}`,
     where: `channel ${channelId}, answering interaction ${id}`,
     channelId,
     guildId,

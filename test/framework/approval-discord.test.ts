@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buttonPress } from "../../dev/discord-events.ts";
 import { TEST_DISCORD } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
-import { postInteraction, registerInteraction, slashCommand } from "../support/discord.ts";
+import { gatewayAdmin, gatewayConnected, mention, postInteraction, registerInteraction, slashCommand } from "../support/discord.ts";
 import { emulatorUrl, waitFor } from "../support/emulator.ts";
 import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
@@ -32,14 +32,18 @@ async function requestMessage(channelId: string): Promise<Message | undefined> {
   return (await discordState()).channels[channelId]?.find((m) => m.content.includes("asks for approval") || m.content.includes("asked for approval"));
 }
 
-/** A press on the request's Approve or Deny button, registered with the emulator so its token can answer. */
-async function press(channelId: string, member: typeof ADMIN, decision: "approve" | "deny", onMessage?: Message) {
+/**
+ * A press on the request's Approve or Deny button, registered with the emulator so its token can
+ * answer; in thread `channelId` of `parentId` when the request is in a thread.
+ */
+async function press(channelId: string, member: typeof ADMIN, decision: "approve" | "deny", onMessage?: Message, parentId?: string) {
   const message = onMessage ?? (await request(channelId));
   const button = message.components!.flatMap((row) => row.components).find((b) => b.custom_id.startsWith(`switchboard:${decision}:`))!;
   const { payload, id, token } = buttonPress({
     applicationId: TEST_DISCORD.applicationId,
     guildId: TEST_DISCORD.guildId,
     channelId,
+    ...(parentId ? { parentId } : {}),
     message: { id: message.id, content: message.content, author: { id: TEST_DISCORD.applicationId, username: "switchboard" }, components: message.components },
     customId: button.custom_id,
     member,
@@ -156,5 +160,38 @@ describe("approval gates on Discord: buttons on a channel message, decided by wh
       return message?.content.includes("Expired") ? message : null;
     });
     expect(expired.components).toEqual([]);
+  });
+});
+
+describe("approval gates in a Discord thread: a mention's request is asked, decided and resolved in the thread started from it", () => {
+  afterAll(async () => {
+    await gatewayAdmin("stop");
+  });
+
+  it("the buttons are in the thread; a refusal there is ephemeral, an approval there decides, and the answer follows in the thread", async () => {
+    await gatewayConnected();
+    const channelId = `9${String(Date.now()).slice(-9)}${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    const service = `svc-${crypto.randomUUID().slice(0, 6)}`;
+    const asked = await mention(channelId, `deploy ${service}`);
+    await parkedOn(asked.key);
+    const thread = asked.threadId;
+    const shown = await request(thread);
+    expect(shown.content).toContain(`asks for approval to deploy *${service}* to production`);
+
+    const refused = await press(thread, MEMBER, "approve", shown, channelId);
+    expect(await refused.response.json()).toEqual({ type: 6 });
+    const note = await waitFor("the ephemeral refusal", async () => (await discordState()).ephemerals.find((e) => e.interactionId === refused.payload.id));
+    expect(note.channelId).toBe(thread);
+    expect((await snapshot(asked.key)).parked).toBe(1);
+
+    await press(thread, ADMIN, "approve", shown, channelId);
+    const done = await settled(asked.key);
+    expect(done.last).toMatchObject({ status: "done", reply: `Deployed ${service}.` });
+    expect(deploysOf(service)).toEqual([{ service, calls: 1, replays: 0 }]);
+    await waitFor("the outcome on the request", async () => (await requestMessage(thread))?.content.includes("Approved by Ada"));
+    const inThread = (await discordState()).channels[thread]!.filter((m) => m.author.id === TEST_DISCORD.applicationId).map((m) => m.content);
+    expect(inThread).toEqual([expect.stringContaining("✅ Approved by Ada"), `Deployed ${service}.`]);
+    // The channel holds the person's message only: everything the bot said is in the thread.
+    expect((await discordState()).channels[channelId]!.map((m) => m.author.id)).toEqual([expect.not.stringMatching(TEST_DISCORD.applicationId)]);
   });
 });

@@ -1,7 +1,7 @@
 import { slackCall, slackClient } from "../../../channels/slack/client.ts";
 import type { SlackConfig } from "../../../channels/slack/config.ts";
 import { SlackTarget } from "../../../channels/slack/target.ts";
-import { DiscordTarget } from "../../../channels/discord/target.ts";
+import { DiscordTarget, messageLink } from "../../../channels/discord/target.ts";
 import type { ToolContext } from "../../../src/index.ts";
 import { log } from "../../../src/log.ts";
 
@@ -47,7 +47,8 @@ export async function chatOrigin(context: ToolContext): Promise<ChatOrigin | und
   if (event.channel === "discord") {
     const target = DiscordTarget.parse(context.channel.target);
     const [, guild = "@me", channelId = target.channelId] = event.conversationKey.split(":");
-    const link = target.messageId ? `https://discord.com/channels/${guild}/${target.channelId}/${target.messageId}` : undefined;
+    // The report itself: in the channel a thread was started from, or in the thread.
+    const link = messageLink(guild, target);
     return { platform: "discord", channelId, ...(link ? { link } : {}), reporter: event.actor.name };
   }
   return undefined;
