@@ -15,6 +15,7 @@ import { ceilingOf, prepareMentions, SLACK_EVENTS_PATH, type PreparedMention } f
 import { closedLoop, openLoop, wallNow, type LoadResult, type PreparedRequest } from "./load.ts";
 import { BENCH_ENTRY, cpuMs, parkTurns, processesInGroup, residentBytes, startNodeChild, type NodeChild } from "./processes.ts";
 import type { RecordedProgress, RecordedReply } from "./emulator-process.ts";
+import { COST_BASELINE_COMMIT, costSection } from "./cost.ts";
 import { benchSandbox } from "./sandbox.ts";
 
 // wrangler's launcher needs Node ≥ 22: put the project's node first, as `npm run` does.
@@ -571,6 +572,25 @@ try {
     }
     storage.file = conversationFile?.slice(persistTo.length);
     results.storage = storage;
+  }
+
+  // ---- 6. Cost per event on Cloudflare, before and after the cuts (bench/cost.ts) -----------
+  if (!ONLY || ONLY.includes("cost")) {
+    worker?.kill("SIGKILL");
+    await worker?.exited;
+    const baseline = process.env.BENCH_COST_BASELINE ?? COST_BASELINE_COMMIT;
+    const events = Number(process.env.BENCH_COST_EVENTS ?? 20);
+    console.log(`\n6. Cost per event at Cloudflare's published prices: ${events} events of each type, one at a time, every Durable Object class metered; before (commit ${baseline}) and after, in this run\n`);
+    results.cost = await costSection({
+      emulatorUrl: emulator.url,
+      vars,
+      tempDir,
+      events,
+      baseline: baseline === "none" ? null : baseline,
+      saturationSeconds: Number(process.env.BENCH_COST_SATURATION_SECONDS ?? 3),
+      conversations: 10_000,
+      log: (line) => console.log(`${line}   [${elapsed()}]`),
+    });
   }
 
   // ---- 5. Sandbox: a snippet run beside the ceiling, and a workspace's memory ---------------

@@ -17,7 +17,7 @@ export interface WorkerOptions {
   /** Print wrangler's output (npm run dev) instead of keeping it for error messages. */
   inheritOutput?: boolean;
   config?: string;
-  /** A Worker entry other than wrangler.toml's `main` (the benchmark's, with its extra routes). */
+  /** A Worker entry other than wrangler.toml's `main` (the benchmark's, with its extra routes), relative to the project or absolute. */
   entry?: string;
 }
 
@@ -66,7 +66,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   writeFileSync(envFile, envFileContents(options.vars), { mode: 0o600 });
   const args = [
     "dev",
-    ...(options.entry ? [join(ROOT, options.entry)] : []),
+    ...(options.entry ? [resolve(ROOT, options.entry)] : []),
     "--config", options.config ?? join(ROOT, "wrangler.toml"),
     "--ip", "127.0.0.1",
     "--port", String(port),

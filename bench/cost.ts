@@ -1,0 +1,483 @@
+// The cost section of `npm run bench`: what one event of each type costs on Cloudflare, measured
+// in real workerd (`wrangler dev`) with every Durable Object class metered (bench/meter.ts), and
+// priced at Cloudflare's published Workers Paid and Durable Objects prices.
+import { spawnSync } from "node:child_process";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEV_SLACK } from "../dev/emulator/slack.ts";
+import { eventCallback, signSlack } from "../dev/slack-events.ts";
+import { ROOT, startWorker, type RunningWorker } from "../dev/workerd.ts";
+import { costEvents, EVENT_LABELS, EVENT_TYPES, STARTS_TURN, type EventType } from "./cost-events.ts";
+import { prepareMentions } from "./events.ts";
+import { closedLoop, type LoadResult, type PreparedRequest } from "./load.ts";
+import type { MeterTotals, StatementTotals } from "./meter.ts";
+import { cpuMs, parkTurns, processesInGroup } from "./processes.ts";
+
+/**
+ * Cloudflare's prices beyond the included usage, per unit (bench/README.md cites the pages):
+ * Workers Paid (Standard) and Durable Objects with SQLite storage.
+ */
+export const PRICES = {
+  workerRequest: 0.3 / 1e6,
+  workerCpuMs: 0.02 / 1e6,
+  doRequest: 0.15 / 1e6,
+  /** $12.50 per million GB-s, billed at 128 MB per object whatever it uses. */
+  doAwakeSecond: (12.5 / 1e6) * 0.125,
+  rowRead: 0.001 / 1e6,
+  rowWritten: 1.0 / 1e6,
+} as const;
+
+/** One event type's figures, per event. */
+export interface EventCost {
+  readonly events: number;
+  readonly workerRequests: number;
+  /** workerd CPU per event above what a no-op request of the same Worker costs. */
+  readonly cpuMs: number;
+  readonly rawCpuMs: number;
+  /** RPC calls on stubs plus alarm invocations. */
+  readonly doRequests: number;
+  readonly doRequestsByBinding: Record<string, number>;
+  readonly alarms: number;
+  readonly objectsStarted: number;
+  readonly awakeMs: number;
+  /** SQL rows read plus KV reads (billed as rows). */
+  readonly rowsRead: number;
+  /** SQL rows written plus KV writes and setAlarm calls (billed as rows). */
+  readonly rowsWritten: number;
+  readonly statements: number;
+  /** Of the rows written: KV puts and deletes, and setAlarm calls (each billed as a row written). */
+  readonly kvWrites: number;
+  readonly alarmsSet: number;
+  readonly subrequests: number;
+  readonly usdPerMillion: number;
+  readonly usdPerMillionByTerm: Record<string, number>;
+  readonly dominantTerm: string;
+  readonly statuses: Record<string, number>;
+  /** Where the rows go: the statements that wrote most, per event. */
+  readonly topStatements: Record<string, string>;
+  /** SQL rows written per event by the agents SDK's statements and by Switchboard's. */
+  readonly sqlRowsWrittenBySource: Record<string, number>;
+}
+
+export interface CostRun {
+  readonly ceilingCpuMs: number;
+  readonly idleCpuMsPerSecond: number;
+  readonly types: Partial<Record<EventType, EventCost>>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function meter(worker: RunningWorker): Promise<MeterTotals> {
+  return (await (await fetch(`${worker.url}/bench/meter`)).json()) as MeterTotals;
+}
+
+async function statementTotals(worker: RunningWorker): Promise<Record<string, StatementTotals>> {
+  return (await (await fetch(`${worker.url}/bench/meter/statements`)).json()) as Record<string, StatementTotals>;
+}
+
+/** Rows written per event by whose statements wrote them: the agents SDK's tables (cf_agents_*) or Switchboard's. */
+function writtenBySource(before: Record<string, StatementTotals>, after: Record<string, StatementTotals>, n: number): Record<string, number> {
+  const bySource: Record<string, number> = { "agents SDK": 0, Switchboard: 0 };
+  for (const [text, t] of Object.entries(after)) {
+    const written = (t.rowsWritten - (before[text]?.rowsWritten ?? 0)) / n;
+    bySource[/\bcf_agents?_/.test(text) ? "agents SDK" : "Switchboard"]! += written;
+  }
+  return bySource;
+}
+
+/** Per event, the statements that wrote most (then read most), as `rows written / rows read / runs`. */
+function topStatements(before: Record<string, StatementTotals>, after: Record<string, StatementTotals>, n: number, limit = Number(process.env.BENCH_COST_STATEMENTS ?? 15)): Record<string, string> {
+  const rows = Object.entries(after)
+    .map(([text, t]) => {
+      const b = before[text] ?? { runs: 0, rowsRead: 0, rowsWritten: 0, failed: 0 };
+      return { text, runs: (t.runs - b.runs) / n, failed: ((t.failed ?? 0) - (b.failed ?? 0)) / n, read: (t.rowsRead - b.rowsRead) / n, written: (t.rowsWritten - b.rowsWritten) / n };
+    })
+    .filter((row) => row.runs > 0)
+    .sort((a, b) => b.written - a.written || b.read - a.read);
+  return Object.fromEntries(
+    rows.slice(0, limit).map((row) => [row.text, `w ${+row.written.toFixed(2)} / r ${+row.read.toFixed(2)} / runs ${+row.runs.toFixed(2)}${row.failed ? ` (${+row.failed.toFixed(2)} failed)` : ""}`]),
+  );
+}
+
+async function emulatorCalls(emulatorUrl: string, since: number): Promise<{ count: number; last: number }> {
+  const calls = (await (await fetch(`${emulatorUrl}/_emulator/calls?since=${since}`)).json()) as { seq: number }[];
+  return { count: calls.length, last: calls.reduce((max, call) => Math.max(max, call.seq), since) };
+}
+
+function workerdCpu(worker: RunningWorker): number {
+  return processesInGroup(worker.process.pid!, "workerd").reduce((sum, pid) => sum + cpuMs(pid), 0);
+}
+
+const total = (record: Record<string, number>) => Object.values(record).reduce((sum, n) => sum + n, 0);
+
+/**
+ * Waits until nothing changes any more: no statement, request, alarm or platform call for
+ * `quietMs` (longer than the keep-alive beat of a running turn), at most `boundMs`.
+ */
+async function settle(worker: RunningWorker, emulatorUrl: string, since: number, quietMs = 3000, boundMs = 60_000) {
+  const started = Date.now();
+  let last = JSON.stringify(await meter(worker)) + (await emulatorCalls(emulatorUrl, since)).count;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < quietMs && Date.now() - started < boundMs) {
+    await sleep(250);
+    const now = JSON.stringify(await meter(worker)) + (await emulatorCalls(emulatorUrl, since)).count;
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    }
+  }
+}
+
+function price(per: Omit<EventCost, "usdPerMillion" | "usdPerMillionByTerm" | "dominantTerm">): Pick<EventCost, "usdPerMillion" | "usdPerMillionByTerm" | "dominantTerm"> {
+  const terms: Record<string, number> = {
+    "Worker requests": per.workerRequests * PRICES.workerRequest * 1e6,
+    "Worker CPU": Math.max(0, per.cpuMs) * PRICES.workerCpuMs * 1e6,
+    "DO requests": per.doRequests * PRICES.doRequest * 1e6,
+    "DO duration": (per.awakeMs / 1000) * PRICES.doAwakeSecond * 1e6,
+    "rows read": per.rowsRead * PRICES.rowRead * 1e6,
+    "rows written": per.rowsWritten * PRICES.rowWritten * 1e6,
+  };
+  const usdPerMillion = Object.values(terms).reduce((sum, n) => sum + n, 0);
+  const dominantTerm = Object.entries(terms).sort((a, b) => b[1] - a[1])[0]![0];
+  return { usdPerMillion, usdPerMillionByTerm: terms, dominantTerm };
+}
+
+/** Every event type against one running Worker (started from the cost entry). */
+export async function measureCosts(worker: RunningWorker, emulatorUrl: string, prefix: string, count: number, types: readonly EventType[] = EVENT_TYPES): Promise<CostRun> {
+  const events = costEvents(emulatorUrl, prefix);
+  // Warm-up, not counted: the first requests compile the bundle and create the agents' tables;
+  // and the places measured below get their participation index now, as a Worker that has
+  // run for a while has (a conversation that began before its place's index is left to its
+  // own object).
+  const warm = costEvents(emulatorUrl, `${prefix}W`);
+  for (const next of [warm.slackMentionNewThread, warm.githubIssueOpened, events.slackMessageUnjoinedThread, events.githubCommentUnmentionedBusyIssue]) {
+    await closedLoop(worker.url, singleList([await next()]), 1, 30);
+  }
+  const indexed = performance.now();
+  await settle(worker, emulatorUrl, (await emulatorCalls(emulatorUrl, 0)).last);
+
+  // What the runtime costs doing nothing (the meter's own polling included), and a no-op request.
+  const idleStart = workerdCpu(worker);
+  const idleStarted = performance.now();
+  await settle(worker, emulatorUrl, (await emulatorCalls(emulatorUrl, 0)).last, 3000, 3000);
+  const idleCpuMsPerSecond = (workerdCpu(worker) - idleStart) / ((performance.now() - idleStarted) / 1000);
+  const ceilingRequests: PreparedRequest[] = Array.from({ length: 200 }, () => ({ path: "/bench/ceiling", headers: { "content-type": "application/json" }, body: "{}" }));
+  const ceilingStart = workerdCpu(worker);
+  await closedLoop(worker.url, singleList(ceilingRequests), 4, 30);
+  const ceilingCpuMs = (workerdCpu(worker) - ceilingStart) / ceilingRequests.length;
+
+  // Past the index's clock margin (src/runtime/participation.ts), so threads started from now on are its to decide.
+  await sleep(Math.max(0, indexed + 12_500 - performance.now()));
+  const measured: Partial<Record<EventType, EventCost>> = {};
+  for (const type of types) {
+    for (let attempt = 1; ; attempt++) {
+      const cost = await measureType(type);
+      if (cost) {
+        measured[type] = cost;
+        break;
+      }
+      // wrangler reloaded the Worker mid-measurement (a source file changed): the meter restarted.
+      if (attempt === 3) throw new Error(`the Worker restarted during each of 3 attempts to measure ${type}`);
+    }
+  }
+  return { ceilingCpuMs, idleCpuMsPerSecond, types: measured };
+
+  async function measureType(type: EventType): Promise<EventCost | undefined> {
+    const prepared: PreparedRequest[] = [];
+    for (let i = 0; i < count; i++) prepared.push(await events[type]());
+    const since = (await emulatorCalls(emulatorUrl, 0)).last;
+    const statementsBefore = await statementTotals(worker);
+    const before = await meter(worker);
+    const cpuBefore = workerdCpu(worker);
+    const started = performance.now();
+    // One at a time: the figures are per event, and no event waits on another's turn.
+    const load = await closedLoop(worker.url, singleList(prepared), 1, 120);
+    await settle(worker, emulatorUrl, since, STARTS_TURN[type] ? 3000 : 1500);
+    const seconds = (performance.now() - started) / 1000;
+    const rawCpu = workerdCpu(worker) - cpuBefore - idleCpuMsPerSecond * seconds;
+    const after = await meter(worker);
+    if (after.isolate !== before.isolate) return undefined;
+    const calls = await emulatorCalls(emulatorUrl, since);
+    const n = prepared.length;
+    const statementsAfter = await statementTotals(worker);
+    const per = {
+      events: n,
+      workerRequests: 1,
+      rawCpuMs: rawCpu / n,
+      cpuMs: rawCpu / n - ceilingCpuMs,
+      doRequests: (total(after.doRequests) - total(before.doRequests) + total(after.alarms) - total(before.alarms)) / n,
+      doRequestsByBinding: Object.fromEntries(
+        [...new Set([...Object.keys(after.doRequests), ...Object.keys(after.alarms).map((c) => `${c} alarms`)])].map((key) => [
+          key,
+          key.endsWith(" alarms")
+            ? ((after.alarms[key.slice(0, -7)] ?? 0) - (before.alarms[key.slice(0, -7)] ?? 0)) / n
+            : ((after.doRequests[key] ?? 0) - (before.doRequests[key] ?? 0)) / n,
+        ]).filter(([, value]) => value !== 0),
+      ),
+      alarms: (total(after.alarms) - total(before.alarms)) / n,
+      objectsStarted: (total(after.objectsStarted) - total(before.objectsStarted)) / n,
+      awakeMs: (after.awakeMs - before.awakeMs) / n,
+      rowsRead: (after.rowsRead - before.rowsRead + after.kvReads - before.kvReads) / n,
+      rowsWritten: (after.rowsWritten - before.rowsWritten + after.kvWrites - before.kvWrites + after.alarmsSet - before.alarmsSet) / n,
+      statements: (after.statements - before.statements) / n,
+      kvWrites: (after.kvWrites - before.kvWrites) / n,
+      alarmsSet: (after.alarmsSet - before.alarmsSet) / n,
+      subrequests: calls.count / n,
+      statuses: load.statuses,
+      topStatements: topStatements(statementsBefore, statementsAfter, n),
+      sqlRowsWrittenBySource: writtenBySource(statementsBefore, statementsAfter, n),
+    };
+    return { ...per, ...price(per) };
+  }
+}
+
+function singleList<T>(items: T[]): () => T | undefined {
+  let i = 0;
+  return () => items[i++];
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
+
+/** The table `npm run bench` prints, one row per event type. */
+export function costTable(run: CostRun, title: string): string {
+  const lines = [
+    title,
+    `  ${"event type".padEnd(64)} ${"W req".padStart(5)} ${"CPU ms".padStart(6)} ${"DO req".padStart(6)} ${"awake ms".padStart(8)} ${"rows r".padStart(7)} ${"rows w".padStart(6)} ${"(SDK)".padStart(6)} ${"subreq".padStart(6)} ${"$/M ev".padStart(7)}  dominant term`,
+  ];
+  for (const [type, cost] of Object.entries(run.types) as [EventType, EventCost][]) {
+    lines.push(
+      `  ${EVENT_LABELS[type].padEnd(64)} ${fmt(cost.workerRequests, 0).padStart(5)} ${fmt(cost.cpuMs).padStart(6)} ${fmt(cost.doRequests, 2).padStart(6)} ${fmt(cost.awakeMs, 0).padStart(8)} ${fmt(cost.rowsRead, 1).padStart(7)} ${fmt(cost.rowsWritten, 1).padStart(6)} ${fmt(cost.sqlRowsWrittenBySource["agents SDK"] ?? 0, 1).padStart(6)} ${fmt(cost.subrequests, 1).padStart(6)} ${fmt(cost.usdPerMillion, 2).padStart(7)}  ${cost.dominantTerm} ($${fmt(cost.usdPerMillionByTerm[cost.dominantTerm]!, 2)})`,
+    );
+  }
+  lines.push(
+    `  (CPU ms: workerd CPU per event less a no-op request's ${fmt(run.ceilingCpuMs, 2)} ms, idle runtime ${fmt(run.idleCpuMsPerSecond, 1)} ms/s subtracted; ` +
+      `rows written include KV writes and setAlarm calls; (SDK): of them, the agents SDK's statements)`,
+  );
+  return lines.join("\n");
+}
+
+
+// ---- The section: the current tree against a baseline, in one run ------------------------------
+
+/** The commit the cuts of issue 21 started from: the "before" of every before/after figure. */
+export const COST_BASELINE_COMMIT = "c5b1747";
+
+/** Each class's RPC methods the measured events reach (they keep the object awake while they run). */
+const METERED_METHODS: Record<string, readonly string[]> = {
+  ConversationAgent: ["accept", "addFollower"],
+  UsageLedger: ["charge", "totals"],
+  Installation: ["summary", "credentials"],
+  ParticipationIndex: ["hears", "list"],
+};
+
+/**
+ * A Worker entry for `tree` (this checkout or the baseline's): its benchmark Worker with every
+ * Durable Object class wrangler.toml binds metered (bench/meter.ts), and the meter's routes. It is
+ * written outside the tree, importing by absolute path, so one meter serves both trees.
+ */
+function costEntry(tree: string, directory: string): string {
+  const toml = readFileSync(join(tree, "wrangler.toml"), "utf8");
+  const classes = [...new Set([...toml.matchAll(/^class_name\s*=\s*"([A-Za-z0-9_]+)"/gm)].map((match) => match[1]!))];
+  const lines = [
+    `import benchWorker from ${JSON.stringify(join(tree, "bench/worker.ts"))};`,
+    `import * as production from ${JSON.stringify(join(tree, "src/worker.ts"))};`,
+    `import { metered, meteredEnv, snapshot, statements } from ${JSON.stringify(join(ROOT, "bench/meter.ts"))};`,
+    ...classes.map((name) => `export const ${name} = metered(${JSON.stringify(name)}, production.${name}, ${JSON.stringify(METERED_METHODS[name] ?? [])});`),
+    `export default {`,
+    `  fetch(request, env, ctx) {`,
+    `    const { pathname } = new URL(request.url);`,
+    `    if (pathname === "/bench/meter") return Response.json(snapshot());`,
+    `    if (pathname === "/bench/meter/statements") return Response.json(statements());`,
+    `    return benchWorker.fetch(request, meteredEnv(env), ctx);`,
+    `  },`,
+    `};`,
+  ];
+  const entry = join(directory, "cost-entry.js");
+  writeFileSync(entry, `${lines.join("\n")}\n`);
+  return entry;
+}
+
+/** The baseline commit's files, with this checkout's node_modules; nothing in .git changes. */
+function extractTree(commit: string, directory: string): string {
+  const archive = spawnSync("git", ["archive", "--format=tar", commit], { cwd: ROOT, maxBuffer: 1 << 30 });
+  if (archive.status !== 0) throw new Error(`git archive ${commit}: ${archive.stderr.toString()}`);
+  const untar = spawnSync("tar", ["-x", "-C", directory], { input: archive.stdout });
+  if (untar.status !== 0) throw new Error(`tar: ${untar.stderr.toString()}`);
+  symlinkSync(join(ROOT, "node_modules"), join(directory, "node_modules"));
+  return directory;
+}
+
+export interface MixedSaturation {
+  readonly conversations: number;
+  readonly connections: number;
+  readonly ceiling: LoadResult;
+  readonly ours: LoadResult;
+  readonly oursOverCeiling: number;
+  /** The same load while every turn waits on Slack: the accepts without their turns on the one thread. */
+  readonly turnsParked: LoadResult;
+  readonly turnsParkedOverCeiling: number;
+  readonly repliesMissing: number;
+}
+
+/**
+ * A busy workspace at saturation: half the events are mentions spread over `conversations`
+ * threads (nearly every one a new conversation), half are replies in threads the bot never
+ * joined, against the same requests sent to the ceiling route; once with the turns running beside
+ * the accepts, once with them parked (their first Slack call held), as the ack section does.
+ */
+async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefix: string, conversations: number, seconds: number): Promise<MixedSaturation> {
+  const connections = 32;
+  const workspace = { teamId: DEV_SLACK.teamId, appId: DEV_SLACK.appId, botUserId: DEV_SLACK.botUserId };
+  /** A reply in a thread two people started at `startedAt` (seconds), in one of the same 50 channels. */
+  const chatter = async (i: number, startedAt: number): Promise<PreparedRequest> => {
+    const channel = `C${prefix}MX${String(i % 50).padStart(2, "0")}`;
+    const envelope = eventCallback(workspace, {
+      type: "message",
+      channel,
+      channel_type: "channel",
+      user: "U0HUMAN002",
+      text: "+1, same here",
+      thread_ts: `${startedAt}.${String(2 * i).padStart(6, "0")}`,
+      ts: `${startedAt}.${String(2 * i + 1).padStart(6, "0")}`,
+      parent_user_id: "U0HUMAN001",
+    });
+    const body = JSON.stringify(envelope);
+    return { path: "/webhooks/slack/events", headers: { "content-type": "application/json", ...(await signSlack(body, DEV_SLACK.signingSecret)) }, body };
+  };
+  /** Mentions and chatter, alternating: `count` events, the mentions from `offset` on. */
+  const batch = async (offset: number, count: number): Promise<PreparedRequest[]> => {
+    const mentions = await prepareMentions({ count: count / 2, conversations, secret: DEV_SLACK.signingSecret, offset, channelPrefix: `${prefix}MX` });
+    const startedAt = Math.floor(Date.now() / 1000);
+    const mixed: PreparedRequest[] = [];
+    for (let i = 0; i < mentions.length; i++) mixed.push(mentions[i]!, await chatter(i, startedAt));
+    return mixed;
+  };
+  /** Waits until every accepted mention of `run` has its reply, at most a minute; the replies still missing. */
+  const drain = async (before: number, run: LoadResult) => {
+    const accepted = run.statuses["200"] ?? 0;
+    const started = Date.now();
+    let replies = before;
+    while (replies - before < accepted && Date.now() - started < 60_000) {
+      await sleep(250);
+      replies = await replyCount(emulatorUrl, `C${prefix}MX`);
+    }
+    return Math.max(0, accepted - (replies - before));
+  };
+  // Each channel's participation index begins keeping count now, as a running Worker's has; the
+  // threads measured start after its clock margin.
+  const priming: PreparedRequest[] = [];
+  for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
+  await closedLoop(worker.url, singleList(priming), 4, 30);
+  await sleep(12_500);
+  const count = 6000;
+  const load = await batch(70_000_000, count);
+  const ceiling = await closedLoop(worker.url, singleList(load.map((r) => ({ ...r, path: "/bench/ceiling" }))), connections, seconds);
+  let before = await replyCount(emulatorUrl, `C${prefix}MX`);
+  const ours = await closedLoop(worker.url, singleList(load), connections, seconds);
+  let repliesMissing = await drain(before, ours);
+  // Other conversations than the first load's: each mention a new one again.
+  const parkedLoad = await batch(70_005_000, count);
+  await parkTurns(emulatorUrl, seconds * 1000 + 2000, count);
+  before = await replyCount(emulatorUrl, `C${prefix}MX`);
+  const turnsParked = await closedLoop(worker.url, singleList(parkedLoad), connections, seconds);
+  await fetch(`${emulatorUrl}/_emulator/faults`, { method: "DELETE" });
+  repliesMissing += await drain(before, turnsParked);
+  return {
+    conversations,
+    connections,
+    ceiling,
+    ours,
+    oursOverCeiling: ours.throughput / ceiling.throughput,
+    turnsParked,
+    turnsParkedOverCeiling: turnsParked.throughput / ceiling.throughput,
+    repliesMissing,
+  };
+}
+
+async function replyCount(emulatorUrl: string, channelPrefix: string): Promise<number> {
+  return ((await (await fetch(`${emulatorUrl}/_bench/count?channel=${channelPrefix}`)).json()) as { matching: number }).matching;
+}
+
+/**
+ * What results.cost holds: `cost.<eventType>` is this checkout's figures per event (with
+ * workerRequests, cpuMs, doRequests, rowsRead, rowsWritten, subrequests and usdPerMillion among
+ * them), `cost.before.<eventType>` the baseline's from the same run.
+ */
+export type CostSection = Partial<Record<EventType, EventCost>> & {
+  readonly baselineCommit: string | null;
+  readonly before: Partial<Record<EventType, EventCost>> | null;
+  readonly run: Omit<CostRun, "types">;
+  readonly mixedSaturation?: MixedSaturation;
+  readonly mixedSaturationBefore?: MixedSaturation;
+  readonly prices: typeof PRICES;
+};
+
+/**
+ * `npm run bench`'s cost section: every event type against the baseline commit's Worker, then
+ * against this checkout's, each started from a metered entry on fresh storage; then the mixed
+ * saturation point against each, unmetered.
+ */
+export async function costSection(options: {
+  emulatorUrl: string;
+  vars: Record<string, string>;
+  tempDir: (name: string) => string;
+  events: number;
+  baseline: string | null;
+  saturationSeconds: number;
+  conversations: number;
+  log: (line: string) => void;
+}): Promise<CostSection> {
+  const { emulatorUrl, vars, tempDir, events, log } = options;
+  const measure = async (tree: string, prefix: string, label: string) => {
+    let worker = await startWorker({ vars, persistTo: tempDir(`cost-${prefix}`), entry: costEntry(tree, tempDir(`cost-entry-${prefix}`)), config: join(tree, "wrangler.toml") });
+    try {
+      const run = await measureCosts(worker, emulatorUrl, prefix, events);
+      log(costTable(run, label));
+      worker.kill("SIGKILL");
+      await worker.exited;
+      let mixed: MixedSaturation | undefined;
+      if (options.saturationSeconds > 0) {
+        worker = await startWorker({ vars, persistTo: tempDir(`mix-${prefix}`), entry: join(tree, "bench/worker.ts"), config: join(tree, "wrangler.toml") });
+        mixed = await mixedSaturation(worker, emulatorUrl, prefix, options.conversations, options.saturationSeconds);
+        log(
+          `  saturation, ${mixed.conversations.toLocaleString("en")} conversations, half the events replies in threads the bot never joined (${mixed.connections} in flight): ` +
+            `ceiling ${fmt(mixed.ceiling.throughput)} ev/s; ours ${fmt(mixed.ours.throughput)} ev/s (p99 ${fmt(mixed.ours.p99, 0)} ms) = ${fmt(mixed.oursOverCeiling, 2)}× the ceiling; ` +
+            `turns parked ${fmt(mixed.turnsParked.throughput)} ev/s = ${fmt(mixed.turnsParkedOverCeiling, 2)}×` +
+            `${mixed.ours.errors + mixed.turnsParked.errors ? `, ${mixed.ours.errors + mixed.turnsParked.errors} non-2xx` : ""}${mixed.repliesMissing ? `, ${mixed.repliesMissing} replies missing` : ""}`,
+        );
+      }
+      return { run, mixed };
+    } finally {
+      worker.kill("SIGKILL");
+      await worker.exited;
+    }
+  };
+  const before = options.baseline ? await measure(extractTree(options.baseline, tempDir("cost-baseline")), "B", `\n  before: commit ${options.baseline} (the baseline)`) : null;
+  const after = await measure(ROOT, "A", `\n  after: this checkout`);
+  if (before) log(comparison(before.run, after.run));
+  const { types, ...run } = after.run;
+  return {
+    ...types,
+    baselineCommit: before ? options.baseline : null,
+    before: before ? before.run.types : null,
+    run,
+    ...(after.mixed ? { mixedSaturation: after.mixed } : {}),
+    ...(before?.mixed ? { mixedSaturationBefore: before.mixed } : {}),
+    prices: PRICES,
+  };
+}
+
+/** Before → after, per event type: the figures each cut moves. */
+function comparison(before: CostRun, after: CostRun): string {
+  const lines = [`\n  before → after (same run)`, `  ${"event type".padEnd(64)} ${"DO req".padStart(13)} ${"rows written".padStart(15)} ${"CPU ms".padStart(13)} ${"$/M events".padStart(17)}`];
+  for (const type of Object.keys(after.types) as EventType[]) {
+    const b = before.types[type];
+    const a = after.types[type]!;
+    if (!b) continue;
+    const pair = (x: number, y: number, digits: number) => `${fmt(x, digits)} → ${fmt(y, digits)}`;
+    lines.push(
+      `  ${EVENT_LABELS[type].padEnd(64)} ${pair(b.doRequests, a.doRequests, 2).padStart(13)} ${pair(b.rowsWritten, a.rowsWritten, 1).padStart(15)} ${pair(b.cpuMs, a.cpuMs, 1).padStart(13)} ${pair(b.usdPerMillion, a.usdPerMillion, 2).padStart(17)}`,
+    );
+  }
+  return lines.join("\n");
+}
