@@ -48,10 +48,11 @@ export interface Sql {
   exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[]; one(): T };
 }
 
+/** WITHOUT ROWID: a step is one row written, not a row and its key's index entry. */
 export const JOURNAL_SCHEMA = `CREATE TABLE IF NOT EXISTS sb_journal (
   seq INTEGER NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, output TEXT,
   PRIMARY KEY (seq, step)
-)`;
+) WITHOUT ROWID`;
 
 /**
  * The journal of one turn (inbox `seq`) in SQLite. Only a re-run finds entries (the attempt is

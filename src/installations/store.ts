@@ -52,7 +52,16 @@ export function installationStore(
   const stub = (id: string) => objects.getByName(`${channel}:${id}`);
   return {
     channel,
-    summary: (id) => stub(id).summary(),
+    async summary(id) {
+      // The ingress asks on every event: an answer is kept in the isolate for a minute (a change
+      // made through this isolate is seen at once, one made elsewhere within the minute).
+      const key = `${channel}:${id}`;
+      const kept = summaries.get(key);
+      if (kept && kept.until > Date.now()) return kept.summary;
+      const summary = await stub(id).summary();
+      summaries.set(key, { summary, until: Date.now() + ANSWER_KEPT_MS });
+      return summary;
+    },
     save: (id, details, grant) => {
       forget(channel, id);
       return stub(id).save({ channel, id }, details, grant);
@@ -68,10 +77,14 @@ export function installationStore(
 
 /** Access tokens kept in this isolate: at most this long, and never past their expiry. */
 const TOKEN_KEPT_MS = 5 * 60_000;
-const tokens = new Map<string, { token: string; until: number }>();
+const tokens = new Map<string, { token: string | null; until: number }>();
+/** An installation's summary, and "not installed" (a workspace the secret's token serves), kept this long. */
+const ANSWER_KEPT_MS = 60_000;
+const summaries = new Map<string, { summary: InstallationSummary | null; until: number }>();
 
 function forget(channel: string, id: string): void {
   tokens.delete(`${channel}:${id}`);
+  summaries.delete(`${channel}:${id}`);
 }
 
 /**
@@ -90,11 +103,13 @@ export async function installationToken(
   if (kept && kept.until > Date.now() && kept.token !== options.stale) return kept.token;
   const credentials = await store.credentials(id, options);
   if (credentials.status === "unknown") {
-    tokens.delete(key);
+    // Every call of a turn asks; a workspace without an installation stays so for a while.
+    tokens.set(key, { token: null, until: Date.now() + ANSWER_KEPT_MS });
     return null;
   }
   if (credentials.status !== "active") {
-    tokens.delete(key);
+    // Broken or removed since (a refresh the platform refused): the ingress must see it at once.
+    forget(store.channel, id);
     throw new InstallationUnavailable(`the ${store.channel} installation ${id} is ${credentials.status}: ${credentials.reason}`);
   }
   const until = Math.min(Date.now() + TOKEN_KEPT_MS, (credentials.expiresAt ?? Infinity) - 60_000);

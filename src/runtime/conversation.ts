@@ -129,7 +129,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   /** True while the drain fiber's loop runs: an accepted event needs nothing more to be reached. */
   private draining = false;
   /** The running and the last turn, for `snapshot()`; persisted only when sent to a viewer. */
-  private view: Pick<ConversationState, "current" | "last"> | undefined;
+  private view: Partial<Pick<ConversationState, "current" | "last">> = {};
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
   /** The conversation's files, opened the first time an agent with a workspace needs them. */
@@ -506,13 +506,20 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     return new Spending(budgets, { conversation, workspace }, tenant, day, enabled);
   }
 
+  /** Whether any agent of this Worker has a workspace budget (a budget added mid-day counts from then on). */
+  private tenantBudgeted(): boolean {
+    return this.registry.router.agents.some((agent) => agent.budgets.tenantTokensPerDay !== undefined || agent.budgets.tenantUsdPerDay !== undefined);
+  }
+
   /** Records the attempt's usage by the conversation, and charges the day's ledgers off the turn's path. */
   private settleSpending(seq: number, spending: Spending, modelId: string): void {
     const charged = spending.take();
     if (!charged) return;
     this.store.recordUsage(seq, modelId || "unknown", charged, charged.usd, spending.day);
     const spend: Spend = { turns: 1, inputTokens: charged.inputTokens, outputTokens: charged.outputTokens, usd: charged.usd ?? 0 };
-    for (const scope of [spending.tenant, "*"]) {
+    // A workspace's ledger is read only by workspace budgets: without one anywhere, charging it
+    // is a request and a row written that nobody reads. ("*" is the day's total on /health.)
+    for (const scope of this.tenantBudgeted() ? [spending.tenant, "*"] : ["*"]) {
       this.ctx.waitUntil(
         this.env.USAGE_LEDGER.getByName(ledgerName(scope)).charge(spend).then(
           () => undefined,
@@ -680,8 +687,10 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    */
   snapshot(): ConversationState {
     const { inbox, pending, parked, done, failed } = this.store.summary();
-    this.view ??= { current: null, last: this.state.last };
-    return { ...this.view, agent: this.store.owner(), inbox, pending, parked, turns: { done, failed }, today: this.store.spent({ day: utcDay() }) };
+    // Read only for a viewer: the SDK's state, read the first time, creates its table and writes the initial state.
+    if (this.view.last === undefined) this.view = { ...this.view, last: this.state.last };
+    const { current = null, last = null } = this.view;
+    return { current, last, agent: this.store.owner(), inbox, pending, parked, turns: { done, failed }, today: this.store.spent({ day: utcDay() }) };
   }
 
   /**
@@ -689,7 +698,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * Nobody watching is the normal case, and then it costs no SQLite statement and no write.
    */
   private publish(change: Partial<Pick<ConversationState, "current" | "last">>): void {
-    this.view = { ...(this.view ?? { current: null, last: this.state.last }), ...change };
+    this.view = { ...this.view, ...change };
     for (const _viewer of this.getConnections()) {
       this.setState(this.snapshot());
       return;

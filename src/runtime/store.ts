@@ -70,10 +70,19 @@ const USAGE_KEPT_MS = 31 * 86_400_000;
 
 export const STORE_LIMITS: StoreLimits = { settledKept: 100, journalsKept: 5, failedKept: 20, compactEvery: 10 };
 
+/**
+ * Every row written is billed (indexes, and SQLite's own sqlite_master and sqlite_sequence rows,
+ * count as rows too), so the tables are shaped to write few: a table keyed by its primary key is
+ * WITHOUT ROWID (an insert writes the row, not a row and an index entry); no AUTOINCREMENT (it
+ * writes sqlite_sequence on every insert). Without it a deleted largest key would be handed out
+ * again, and compaction never deletes the largest: it keeps the latest inbox rows and history.
+ * Tables an older version created keep their shape; the statements below work on both.
+ */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sb_inbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     dedupe_id TEXT NOT NULL UNIQUE,
+    alias TEXT,
     event TEXT,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -84,17 +93,19 @@ const SCHEMA = [
     retry_at INTEGER,
     ended_attempts INTEGER NOT NULL DEFAULT 0
   )`,
-  "CREATE TABLE IF NOT EXISTS sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+  // An event's further ids beyond the one its inbox row holds (no channel sends two today).
+  "CREATE TABLE IF NOT EXISTS sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
   JOURNAL_SCHEMA,
-  "CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL)",
-  "CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  // One row per turn: the prompt, and the reply when there was one.
+  "CREATE TABLE IF NOT EXISTS sb_history (id INTEGER PRIMARY KEY, role TEXT NOT NULL, content TEXT NOT NULL, reply TEXT)",
+  "CREATE TABLE IF NOT EXISTS sb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
   // Conversations that follow this one (a chat thread following the ticket filed from it).
-  "CREATE TABLE IF NOT EXISTS sb_followers (conversation_key TEXT PRIMARY KEY, channel TEXT NOT NULL, reply_to TEXT NOT NULL, added_at INTEGER NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS sb_followers (conversation_key TEXT PRIMARY KEY, channel TEXT NOT NULL, reply_to TEXT NOT NULL, added_at INTEGER NOT NULL) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS sb_usage (seq INTEGER NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL, cached INTEGER NOT NULL, usd REAL)",
   `CREATE TABLE IF NOT EXISTS sb_approvals (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, step INTEGER NOT NULL, request TEXT NOT NULL, posted TEXT NOT NULL,
     outcome TEXT, decided_by TEXT
-  )`,
+  ) WITHOUT ROWID`,
 ];
 
 /** Columns added after the first release: added to tables an older version created. */
@@ -102,7 +113,12 @@ const ADDED_COLUMNS: readonly [table: string, column: string, definition: string
   ["sb_inbox", "transient_failures", "INTEGER NOT NULL DEFAULT 0"],
   ["sb_inbox", "retry_at", "INTEGER"],
   ["sb_inbox", "ended_attempts", "INTEGER NOT NULL DEFAULT 0"],
+  ["sb_inbox", "alias", "TEXT"],
+  ["sb_history", "reply", "TEXT"],
 ];
+
+/** An event's first alias is recognised in its own inbox row: one index entry instead of a row and its key. */
+const ALIAS_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS sb_inbox_alias ON sb_inbox (alias) WHERE alias IS NOT NULL";
 
 /**
  * A conversation's durable state in its SQLite: the inbox (one row per event, UNIQUE on the
@@ -123,10 +139,16 @@ export class ConversationStore {
     this.limits = limits;
     this.now = now;
     for (const statement of SCHEMA) sql.exec(statement);
-    const columns = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('sb_inbox')").toArray().map((row) => row.name));
+    const columns = new Set(
+      sql
+        .exec<{ name: string }>("SELECT 'sb_inbox.' || name AS name FROM pragma_table_info('sb_inbox') UNION ALL SELECT 'sb_history.' || name FROM pragma_table_info('sb_history')")
+        .toArray()
+        .map((row) => row.name),
+    );
     for (const [table, column, definition] of ADDED_COLUMNS) {
-      if (!columns.has(column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      if (!columns.has(`${table}.${column}`)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
     }
+    sql.exec(ALIAS_INDEX);
   }
 
   /** The inbox row an earlier delivery of this event made, under any of its ids. */
@@ -135,7 +157,8 @@ export class ConversationStore {
     const marks = ids.map(() => "?").join(", ");
     return this.sql
       .exec<{ seq: number }>(
-        `SELECT seq FROM sb_inbox WHERE dedupe_id IN (${marks}) UNION ALL SELECT seq FROM sb_alias WHERE alias IN (${marks}) LIMIT 1`,
+        `SELECT seq FROM sb_inbox WHERE dedupe_id IN (${marks}) OR alias IN (${marks}) UNION ALL SELECT seq FROM sb_alias WHERE alias IN (${marks}) LIMIT 1`,
+        ...ids,
         ...ids,
         ...ids,
       )
@@ -183,15 +206,17 @@ export class ConversationStore {
 
   /** Puts the event in the inbox; its turn runs later. */
   enqueue(event: NormalizedEvent): number {
+    const [alias = null, ...more] = event.aliases;
     const seq = this.sql
       .exec<{ seq: number }>(
-        "INSERT INTO sb_inbox (dedupe_id, event, received_at) VALUES (?, ?, ?) RETURNING seq",
+        "INSERT INTO sb_inbox (dedupe_id, alias, event, received_at) VALUES (?, ?, ?, ?) RETURNING seq",
         event.dedupeId,
+        alias,
         JSON.stringify(event),
         this.now(),
       )
       .one().seq;
-    for (const alias of event.aliases) this.sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", alias, seq);
+    for (const further of more) this.sql.exec("INSERT OR IGNORE INTO sb_alias (alias, seq) VALUES (?, ?)", further, seq);
     return seq;
   }
 
@@ -325,22 +350,22 @@ export class ConversationStore {
 
   /** The last `limit` messages, oldest first. */
   history(limit: number): LanguageModelV4Message[] {
+    const message = (role: "user" | "assistant", text: string): LanguageModelV4Message => ({ role, content: [{ type: "text", text }] });
     return this.sql
-      .exec<{ role: "user" | "assistant"; content: string }>(
-        "SELECT role, content FROM (SELECT id, role, content FROM sb_history ORDER BY id DESC LIMIT ?) ORDER BY id",
+      .exec<{ role: "user" | "assistant"; content: string; reply: string | null }>(
+        "SELECT role, content, reply FROM (SELECT id, role, content, reply FROM sb_history ORDER BY id DESC LIMIT ?) ORDER BY id",
         limit,
       )
       .toArray()
-      .map(({ role, content }) => ({ role, content: [{ type: "text", text: content }] }));
+      .flatMap(({ role, content, reply }) => (reply === null ? [message(role, content)] : [message(role, content), message("assistant", reply)]))
+      .slice(-limit);
   }
 
   /** Adds a turn's exchange to the history; a reply also marks the bot as taking part here. */
   remember(prompt: string, reply: string): void {
-    if (!reply) {
-      this.sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?)", prompt);
-      return;
-    }
-    this.sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', ?), ('assistant', ?)", prompt, reply);
+    // The exchange in one row: one row written per turn, not two.
+    this.sql.exec("INSERT INTO sb_history (role, content, reply) VALUES ('user', ?, ?)", prompt, reply || null);
+    if (!reply) return;
     if (!this.participated()) {
       this.sql.exec("INSERT INTO sb_meta (key, value) VALUES ('participated', '1')");
       this.hasParticipated = true;
@@ -444,7 +469,7 @@ export class ConversationStore {
 
   /** Messages the history holds (compaction bounds it). */
   historySize(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_history").one().n;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) + COUNT(reply) AS n FROM sb_history").one().n;
   }
 
   /** The latest inbox rows, newest first, and counts by status: what the live view and operators see. */

@@ -119,6 +119,50 @@ describe("conversation store (the inbox, history and compaction over SQLite)", (
     const s = new ConversationStore(sql);
     expect(s.nextPending()).toMatchObject({ dedupeId: "old", transientFailures: 0, endedAttempts: 0, retryAt: null });
   });
+
+  it("keeps recognising what an earlier version stored (aliases in their own table, a history row per message) beside what it stores now", () => {
+    const sql = memorySql();
+    sql.exec(`CREATE TABLE sb_inbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_id TEXT NOT NULL UNIQUE, event TEXT, status TEXT NOT NULL DEFAULT 'pending',
+      attempts INTEGER NOT NULL DEFAULT 0, received_at INTEGER NOT NULL, settled_at INTEGER, error TEXT)`);
+    sql.exec("CREATE TABLE sb_alias (alias TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE sb_history (id INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL)");
+    sql.exec("INSERT INTO sb_inbox (dedupe_id, status, received_at) VALUES ('old', 'done', 1)");
+    sql.exec("INSERT INTO sb_alias (alias, seq) VALUES ('slack:T1:C1:1700000000.000100', 1)");
+    sql.exec("INSERT INTO sb_history (role, content) VALUES ('user', 'before'), ('assistant', 'earlier answer')");
+    const s = new ConversationStore(sql);
+    expect(s.seen({ dedupeId: "twin-of-old", aliases: ["slack:T1:C1:1700000000.000100"] })).toBe(1);
+    const seq = s.enqueue(event(2, ["slack:T1:C1:1700000000.000200"]));
+    expect(s.seen({ dedupeId: "twin-of-new", aliases: ["slack:T1:C1:1700000000.000200"] })).toBe(seq);
+    s.remember("after", "new answer");
+    expect(s.history(10).map((message) => [message.role, (message.content[0] as { text: string }).text])).toEqual([
+      ["user", "before"],
+      ["assistant", "earlier answer"],
+      ["user", "after"],
+      ["assistant", "new answer"],
+    ]);
+    expect(s.historySize()).toBe(4);
+  });
+
+  it("an event's alias lives in its inbox row: a twin delivery is recognised, and compaction forgets both together", () => {
+    const { sql, store: s } = store();
+    const seq = s.enqueue(event(1, ["slack:T1:C1:1700000000.000100"]));
+    expect(sql.exec<{ alias: string }>("SELECT alias FROM sb_inbox WHERE seq = ?", seq).one().alias).toBe("slack:T1:C1:1700000000.000100");
+    expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sb_alias").one().n).toBe(0);
+    expect(s.seen({ dedupeId: "another-id", aliases: ["slack:T1:C1:1700000000.000100"] })).toBe(seq);
+  });
+
+  it("never hands out a sequence number twice, though the inbox has no AUTOINCREMENT: compaction always keeps the latest rows", () => {
+    const { store: s } = store();
+    const seqs: number[] = [];
+    for (let n = 1; n <= 260; n++) {
+      const seq = s.enqueue(event(n));
+      seqs.push(seq);
+      s.startAttempt(seq);
+      s.settle(seq, "done", { historyKept: 20 });
+    }
+    expect(seqs).toEqual(seqs.map((_, index) => index + 1));
+  });
 });
 
 describe("SQL journal", () => {
