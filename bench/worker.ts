@@ -6,7 +6,7 @@ import worker, { ConversationAgent as ProductionConversation } from "../src/work
 import { createSandbox } from "../src/sandbox/run.ts";
 import { openWorkspace } from "../src/sandbox/workspace.ts";
 
-export { DiscordGateway, Installation, InstallationIndex, UsageLedger } from "../src/worker.ts";
+export { DiscordGateway, Installation, InstallationIndex, ParticipationIndex, UsageLedger } from "../src/worker.ts";
 
 /** The production conversation object, plus what the sandbox benchmark asks of it (bench only). */
 export class ConversationAgent extends ProductionConversation {

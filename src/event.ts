@@ -76,6 +76,12 @@ export const NormalizedEvent = z.object({
   labels: z.array(z.string()).optional(),
   changes: ChangeStats.optional(),
   occurredAt: z.string().datetime({ offset: true }),
+  /**
+   * When the conversation began, where the platform says (a Slack thread's first message, a
+   * GitHub issue's creation): the ingress tells from it whether a conversation the participation
+   * index does not list began after the index started keeping count, so the bot cannot be in it.
+   */
+  startedAt: z.string().datetime({ offset: true }).optional(),
   replyTo: ReplyTo,
   /**
    * A person's answer to an approval request the bot posted (a button, `/approve`, a choice):

@@ -10,6 +10,7 @@ import type { PriceTable } from "./pricing.ts";
 import { createRouter, type Route } from "./routing.ts";
 import { ledgerName, utcDay } from "./runtime/ledger.ts";
 import { ConversationRuntime, type RuntimeRegistry } from "./runtime/conversation.ts";
+import { participationPlace } from "./runtime/participation.ts";
 
 export interface SwitchboardOptions {
   readonly channels: readonly Channel<unknown>[];
@@ -43,16 +44,35 @@ export function createSwitchboard({ channels, agents, routes, prices = {} }: Swi
     }
   }
 
-  // Routing decides before any object wakes: an event no agent wants costs no Durable Object.
-  // One RPC per event otherwise: an Agent's public methods start its lifecycle themselves
+  /**
+   * Why no conversation's object needs to wake for the event, or null. Routing decides first: an
+   * event no agent wants costs no Durable Object. An event not addressed to the bot in a
+   * conversation that began after its place's participation index did, and that the index does
+   * not list, is one the bot never joined: one request to that warm index, nothing written.
+   */
+  async function screen(env: Env, event: NormalizedEvent): Promise<string | null> {
+    const decision = router.route(event);
+    if ("ignore" in decision) return decision.ignore;
+    if (event.addressedToBot || event.approval || event.kind === "cancel" || event.startedAt === undefined) return null;
+    const index = env.PARTICIPATION.getByName(participationPlace(event.conversationKey));
+    const hears = await index.hears(event.conversationKey, Date.parse(event.startedAt));
+    return hears === false ? "not addressed to the bot, and the bot has not taken part in this conversation" : null;
+  }
+
+  // One RPC per event: an Agent's public methods start its lifecycle themselves
   // (node_modules/agents/docs/lifecycle.md), so getAgentByName's extra round trip buys nothing.
-  async function dispatch(env: Env, event: NormalizedEvent): Promise<AcceptOutcome> {
+  async function deliver(env: Env, event: NormalizedEvent): Promise<AcceptOutcome> {
     const decision = router.route(event);
     if ("ignore" in decision) return { status: "ignored", reason: decision.ignore };
     return env.CONVERSATION.getByName(event.conversationKey).accept(event, decision.agent.name);
   }
 
-  const app = createIngress({ channels, dispatch, agents, health: (env) => usageHealth(env, channels, prices) });
+  async function dispatch(env: Env, event: NormalizedEvent): Promise<AcceptOutcome> {
+    const ignore = await screen(env, event);
+    return ignore === null ? deliver(env, event) : { status: "ignored", reason: ignore };
+  }
+
+  const app = createIngress({ channels, screen, dispatch: deliver, agents, health: (env) => usageHealth(env, channels, prices) });
 
   // The live view of conversations (the dev playground). Off unless AGENT_INSPECTOR=true: it
   // shows conversation contents to whoever can reach the Worker.

@@ -23,4 +23,7 @@ export { Installation, InstallationIndex } from "./installations/objects.ts";
 /** What each workspace, and everything together, spent per day (USAGE_LEDGER). */
 export { UsageLedger } from "./runtime/ledger.ts";
 
+/** Per Slack channel or GitHub repository, the conversations that hear events not addressed to the bot (PARTICIPATION). */
+export { ParticipationIndex } from "./runtime/participation.ts";
+
 export default switchboard.app satisfies ExportedHandler<Env>;

@@ -200,6 +200,7 @@ function emit(
     url: options.url ?? thread.html_url,
     labels: (thread.labels ?? []).map((label) => label.name),
     occurredAt: options.occurredAt ?? (kind === "issue_opened" || kind === "pr_opened" ? thread.created_at : new Date().toISOString()),
+    startedAt: thread.created_at,
     replyTo: {
       owner,
       repo,

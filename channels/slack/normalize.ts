@@ -141,6 +141,9 @@ export function interpretEvents(request: InboundRequest, config: SlackConfig): I
     text: slackToPlain(text, botUserId),
     addressedToBot: mentioned || isDirect,
     occurredAt: tsToIso(message.ts),
+    // The thread's first message: a thread started after the participation index began keeping
+    // count, and not listed there, is one the bot never joined.
+    startedAt: tsToIso(message.thread_ts ?? message.ts),
   });
 }
 
@@ -309,6 +312,7 @@ interface EmitInput {
   text: string;
   addressedToBot: boolean;
   occurredAt: string;
+  startedAt?: string;
   approval?: NormalizedEventInput["approval"];
 }
 
@@ -324,6 +328,7 @@ function emit(input: EmitInput): Extract<Interpretation, { type: "event" }> {
     text: input.text,
     addressedToBot: input.addressedToBot,
     occurredAt: input.occurredAt,
+    ...(input.startedAt ? { startedAt: input.startedAt } : {}),
     ...(input.approval ? { approval: input.approval } : {}),
     replyTo: {
       teamId: input.team,

@@ -14,6 +14,11 @@ export type { AcceptOutcome };
 
 export interface IngressOptions {
   readonly channels: readonly Channel<unknown>[];
+  /**
+   * Why an event needs no conversation at all (no agent wants it, the bot is not in it), or
+   * null: asked before anything else costs a request, the installation's check included.
+   */
+  readonly screen?: (env: Env, event: NormalizedEvent) => Promise<string | null>;
   readonly dispatch: Dispatch;
   readonly now?: () => number;
   /** Agents with settings of their own: `/health` names their problems too. */
@@ -28,7 +33,7 @@ type AppEnv = { Bindings: Env };
  * limit → verify → parse → normalize → filter → accept → ack. A 2xx means the event is in its
  * conversation's inbox (or deliberately ignored, with the reason in the body).
  */
-export function createIngress({ channels, dispatch, now = Date.now, agents = [], health }: IngressOptions): Hono<AppEnv> {
+export function createIngress({ channels, screen, dispatch, now = Date.now, agents = [], health }: IngressOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/health", async (c) => {
@@ -99,13 +104,14 @@ export function createIngress({ channels, dispatch, now = Date.now, agents = [],
     const { event, ack } = reading;
     const filtered = policy(event, settings);
     if (filtered) return c.json({ status: "ignored", reason: filtered }, 202);
-    const closed = await installationGate(channel, event.replyTo, channelConfig);
-    if (closed) {
+    const ignored = (await screen?.(c.env, event)) ?? (await installationGate(channel, event.replyTo, channelConfig));
+    if (ignored) {
+      log("ingress.ignored", { channel: event.channel, conversationKey: event.conversationKey, dedupeId: event.dedupeId, reason: ignored });
       if (ack) {
-        const answer = ack({ status: "ignored", reason: closed });
+        const answer = ack({ status: "ignored", reason: ignored });
         return c.json(answer.body as object, answer.status);
       }
-      return c.json({ status: "ignored", reason: closed }, 202);
+      return c.json({ status: "ignored", reason: ignored }, 202);
     }
 
     const outcome = await dispatch(c.env, event);

@@ -19,6 +19,7 @@ import { resolveModel } from "../models/index.ts";
 import { retryAt, transientFailure } from "../retry.ts";
 import type { Router } from "../routing.ts";
 import { ConversationStore, STORE_LIMITS, type InboxRow, type PendingTurn } from "./store.ts";
+import { participationPlace } from "./participation.ts";
 import type { Workspace } from "@cloudflare/shell";
 import { createSandbox } from "../sandbox/run.ts";
 import { clearWorkspace, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
@@ -218,8 +219,23 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    */
   async addFollower(input: unknown): Promise<void> {
     const follower = FollowerInput.parse(input);
+    // A followed conversation hears what is not addressed to the bot: listed first, so the
+    // ingress hands it those events from the moment the follower is recorded.
+    if (!(await this.listInIndex(this.name))) throw new Error("the participation index did not answer; follow again");
     this.store.addFollower(follower);
     log("conversation.followed", { conversationKey: this.name, follower: follower.conversationKey });
+  }
+
+  /** Lists this conversation in its place's participation index; false when the index did not answer. */
+  private async listInIndex(conversationKey: string): Promise<boolean> {
+    try {
+      await this.env.PARTICIPATION.getByName(participationPlace(conversationKey)).list(conversationKey);
+      return true;
+    } catch (error) {
+      // Not counted as taking part, then: the next turn that replies lists it again.
+      log("conversation.not_listed", { conversationKey, error: error instanceof Error ? error.message.slice(0, 200) : "unknown" });
+      return false;
+    }
   }
 
   /** Puts a failed turn back in the inbox (operators: after an outage, or a fix); the journal answers its finished steps. */
@@ -423,7 +439,10 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       }));
       if (controller.signal.aborted) return "next";
       await this.indicate(replyOn, false, indicator, context);
-      this.store.remember(promptText(prompt), result.reply);
+      // Listed before the bot counts as taking part here: the ingress hands this conversation
+      // what is not addressed to the bot only once its place's index lists it.
+      const listed = result.reply === "" || this.store.participated() || (await this.listInIndex(event.conversationKey));
+      this.store.remember(promptText(prompt), result.reply, { participates: listed });
       this.settleSpending(seq, spending, model.modelId);
       this.store.settle(seq, "done", { historyKept: agent.limits.historyLimit });
       if (agent.workspace) await this.keepWorkspaceFor(event);

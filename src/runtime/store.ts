@@ -361,12 +361,15 @@ export class ConversationStore {
       .slice(-limit);
   }
 
-  /** Adds a turn's exchange to the history; a reply also marks the bot as taking part here. */
-  remember(prompt: string, reply: string): void {
+  /**
+   * Adds a turn's exchange to the history; a reply also marks the bot as taking part here, unless
+   * `participates` is false (the participation index could not list the conversation yet).
+   */
+  remember(prompt: string, reply: string, { participates = true }: { participates?: boolean } = {}): void {
     // The exchange in one row: one row written per turn, not two.
     this.sql.exec("INSERT INTO sb_history (role, content, reply) VALUES ('user', ?, ?)", prompt, reply || null);
     if (!reply) return;
-    if (!this.participated()) {
+    if (participates && !this.participated()) {
       this.sql.exec("INSERT INTO sb_meta (key, value) VALUES ('participated', '1')");
       this.hasParticipated = true;
     }

@@ -39,5 +39,6 @@ export class DiscordGateway extends DiscordGatewayObject {
 
 export { Installation, InstallationIndex } from "../../src/installations/objects.ts";
 export { UsageLedger } from "../../src/runtime/ledger.ts";
+export { ParticipationIndex } from "../../src/runtime/participation.ts";
 
 export default switchboard.app satisfies ExportedHandler<Env>;
