@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TICKETS } from "./env.ts";
 import { settled, snapshot } from "./support/agents.ts";
 import { emulatorUrl, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, newDelivery, postGitHub } from "./support/github.ts";
+import { githubExample, inRepository, issueAsDelivered, newDelivery, postGitHub } from "./support/github.ts";
 import { HUMAN, issueWebhook, postLinear } from "./support/linear.ts";
 import { buttonPress } from "../dev/discord-events.ts";
 import { TEST_DISCORD } from "./env.ts";
@@ -155,7 +155,7 @@ describe("chat → ticket", () => {
     const ticketKey = `github:${owner}/${repo}#${issue.number}`;
     const comment = async (login: string, association: string, body: string) => {
       const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
-      Object.assign(payload.issue as object, { number: issue.number, title: issue.title, html_url: issue.html_url, labels: [], pull_request: undefined });
+      Object.assign(payload.issue as object, { number: issue.number, title: issue.title, html_url: issue.html_url, labels: [], pull_request: undefined, ...(await issueAsDelivered(owner, repo, issue.number)) });
       Object.assign(payload.comment as object, { body, author_association: association, html_url: `${issue.html_url}#issuecomment-1` });
       Object.assign(payload.sender as object, { login, type: "User" });
       return postGitHub("issue_comment", payload);

@@ -15,6 +15,8 @@ const config = (extra: Record<string, string> = {}) =>
 
 async function commentEvent(body: string, owner = "acme", repo = "app", login = "octocat") {
   const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
+  // A request to approve is one of the bot's comments: the issue has at least that one before.
+  Object.assign(payload.issue as object, { comments: 1 });
   Object.assign(payload.comment as object, { body });
   Object.assign(payload.sender as object, { login });
   const text = JSON.stringify(payload);

@@ -3,7 +3,7 @@ import { TEST_BOT_NAME } from "./env.ts";
 import { settled } from "./support/agents.ts";
 import { CRASH_REPORT } from "./support/reports.ts";
 import { isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, postGitHub, uniqueRepo } from "./support/github.ts";
+import { githubExample, inRepository, issueAsDelivered, postGitHub, uniqueRepo } from "./support/github.ts";
 
 async function openedIssue(owner: string, repo: string, title: string, body: string) {
   const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
@@ -40,6 +40,7 @@ describe("GitHub: an opened issue gets one triage comment and labels", () => {
     const key = `github:${owner}/${repo}#1`;
     const comment = async (body: string, login = "Codertocat", type = "User") => {
       const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
+      Object.assign(payload.issue as object, { comments: (await issueAsDelivered(owner, repo, 1)).comments });
       Object.assign(payload.comment as object, { body, id: Math.floor(Math.random() * 1e9) + 1 });
       Object.assign(payload.sender as object, { login, type });
       return payload;

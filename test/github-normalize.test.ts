@@ -18,8 +18,10 @@ async function request(event: string, payload: unknown): Promise<InboundRequest>
   };
 }
 
-async function comment(body: string) {
+/** A comment on an issue that already has `earlier` comments (the bot's among them, as far as the delivery tells). */
+async function comment(body: string, issue: { comments?: number; author?: string } = {}) {
   const payload = inRepository(await githubExample("issue_comment", "created"), "acme", "app");
+  Object.assign(payload.issue as object, { comments: issue.comments ?? 2, user: { login: issue.author ?? "Codertocat", id: 21031067, type: "User" } });
   Object.assign(payload.comment as object, { body });
   return interpretGitHub(await request("issue_comment", payload), config());
 }
@@ -34,6 +36,18 @@ describe("GitHub normalization", () => {
     for (const body of ["cc @switchboard-team", "mail me at ops@switchboard.dev", "see org/@switchboard", "@switchboardx"]) {
       expect(await comment(body), body).toMatchObject({ type: "event", event: { addressedToBot: false } });
     }
+  });
+
+  it("a comment without a mention on an issue with no earlier comment, which the bot did not open, is ignored: the bot cannot have taken part", async () => {
+    expect(await comment("Same here since the upgrade.", { comments: 0 })).toEqual({
+      type: "ignore",
+      reason: "not addressed to the bot, on an issue with no earlier comment: the bot has not taken part in it",
+    });
+    // Earlier comments may be the bot's, and a ticket the bot filed is followed from chat: the runtime decides those.
+    expect(await comment("Same here since the upgrade.", { comments: 1 })).toMatchObject({ type: "event", event: { addressedToBot: false } });
+    expect(await comment("Same here since the upgrade.", { comments: 0, author: "switchboard[bot]" })).toMatchObject({ type: "event", event: { addressedToBot: false } });
+    // A mention or an approval command is addressed whatever the issue holds.
+    expect(await comment("@switchboard is this a bug?", { comments: 0 })).toMatchObject({ type: "event", event: { addressedToBot: true } });
   });
 
   it("the App form @slug[bot] is a mention too, any case", async () => {

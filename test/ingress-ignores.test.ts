@@ -49,6 +49,14 @@ describe("the ingress decides what it can: an event nobody will answer wakes no 
     expect(touched.all()).toEqual([]);
   });
 
+  it("a GitHub comment without a mention on an issue with no earlier comment (so none of the bot's): 202, no namespace touched", async () => {
+    const { env: bindings, touched } = countingEnv(env);
+    const answer = await githubComment(worker, bindings, { comments: 0, user: { login: "octocat", id: 1, type: "User" } }, "Same here since the upgrade.");
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: "ignored", reason: expect.stringMatching(/not addressed to the bot.*has not taken part/) });
+    expect(touched.all()).toEqual([]);
+  });
+
   it("an event no routing rule wants: 202 with the reason, no namespace touched", async () => {
     const slackOnly = defineAgent({ name: "slack-only", instructions: "Answer on Slack.", model: embeddedModel, triggers: ["mention", "comment"] });
     const switchboard = createSwitchboard({ channels, agents: [slackOnly], routes: [{ agent: slackOnly, channel: "slack" }] });

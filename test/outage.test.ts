@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationAgent } from "../src/worker.ts";
 import { conversation, settled } from "./support/agents.ts";
 import { emulatorUrl, injectFault, isCommentPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { CLEAR_BUG, githubExample, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
+import { CLEAR_BUG, githubExample, issueAsDelivered, openedIssue, postGitHub, uniqueRepo } from "./support/github.ts";
 import { inRepository } from "../dev/github-events.ts";
 
 const RETRY_AFTER_S = 120;
@@ -29,7 +29,7 @@ async function afterTheWait(key: string) {
 
 async function comment(owner: string, repo: string, body: string) {
   const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
-  Object.assign(payload.issue as object, { number: 1, pull_request: undefined });
+  Object.assign(payload.issue as object, { number: 1, pull_request: undefined, ...(await issueAsDelivered(owner, repo, 1)) });
   Object.assign(payload.comment as object, { body });
   return postGitHub("issue_comment", payload);
 }

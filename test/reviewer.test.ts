@@ -18,7 +18,7 @@ import type { ConversationAgent } from "../src/worker.ts";
 import { TEST_BOT_NAME } from "./env.ts";
 import { conversation, settled } from "./support/agents.ts";
 import { emulatorUrl, injectFault, isCommentPost, isLabelPost, recordedCalls, waitFor } from "./support/emulator.ts";
-import { githubExample, inRepository, newDelivery, openedIssue, postGitHub, uniqueRepo, CLEAR_BUG } from "./support/github.ts";
+import { githubExample, inRepository, issueAsDelivered, newDelivery, openedIssue, postGitHub, uniqueRepo, CLEAR_BUG } from "./support/github.ts";
 import { FIXTURE_PULL_REQUESTS, newFilePatch, type FixtureFile, type FixturePullRequest } from "./support/pull-requests.ts";
 
 const NUMBER = 7;
@@ -147,6 +147,7 @@ describe("reviewer: the conversation stays with it", () => {
       number: NUMBER,
       labels: [],
       pull_request: onPullRequest ? { url: `https://api.github.com/repos/${owner}/${repo}/pulls/${NUMBER}` } : undefined,
+      ...(await issueAsDelivered(owner, repo, NUMBER)),
     });
     return postGitHub("issue_comment", payload);
   }

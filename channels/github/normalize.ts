@@ -26,6 +26,9 @@ const Issue = z.object({
   created_at: Timestamp,
   closed_at: Timestamp.nullish(),
   state_reason: z.string().max(40).nullish(),
+  /** Who opened it, and its comments before the one a comment event delivers. */
+  user: z.object({ login: z.string() }).optional(),
+  comments: z.number().int().nonnegative().optional(),
 });
 const PullRequest = Issue.extend({
   draft: z.boolean().optional(),
@@ -142,9 +145,15 @@ export function interpretGitHub(request: InboundRequest, config: GitHubConfig): 
       const thread = "pull_request" in parsed.data ? parsed.data.pull_request : parsed.data.issue;
       // The bot asks for approval in the conversation's comments; a review comment is not an answer.
       const approval = review ? undefined : approvalCommand(comment.body, config.botName);
+      const addressedToBot = mentionPattern(config.botName).test(comment.body);
+      // Bots' comments are the ingress policy's to refuse, with its own reason.
+      const fromBot = base.sender.type === "Bot" || isBotLogin(base.sender.login, config.botName);
+      if (!review && !addressedToBot && !approval && !fromBot && untouched(thread, config.botName)) {
+        return { type: "ignore", reason: "not addressed to the bot, on an issue with no earlier comment: the bot has not taken part in it" };
+      }
       return emit(context, review ? "review_comment" : "comment", thread, {
         text: comment.body.replace(mentionPattern(config.botName, "g"), "$1").trim(),
-        addressedToBot: mentionPattern(config.botName).test(comment.body),
+        addressedToBot,
         isPullRequest: review || thread.pull_request !== undefined,
         commentId: comment.id,
         url: comment.html_url,
@@ -213,6 +222,16 @@ function emit(
     ...(options.approval ? { approval: options.approval } : {}),
   };
   return { type: "event", event };
+}
+
+/**
+ * An issue (or pull request) the bot cannot have taken part in, from the delivery alone: every
+ * way the bot takes part leaves a comment of its own there (its replies, approval requests, a
+ * report added to a duplicate ticket), except opening the issue itself (a ticket it filed). A
+ * comment's delivery counts the comments before it, so none before means none of the bot's.
+ */
+function untouched(issue: z.infer<typeof Issue>, botName: string): boolean {
+  return issue.comments === 0 && issue.user !== undefined && !isBotLogin(issue.user.login, botName);
 }
 
 /** A token's user logs in as BOT_NAME; a GitHub App comments as `<slug>[bot]`. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TEST_BOT_NAME } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
 import { emulatorUrl, injectFault, recordedCalls, waitFor } from "../support/emulator.ts";
-import { githubExample, inRepository, newDelivery, postGitHub, uniqueRepo } from "../support/github.ts";
+import { githubExample, inRepository, issueAsDelivered, newDelivery, postGitHub, uniqueRepo } from "../support/github.ts";
 import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
 import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
@@ -33,7 +33,7 @@ describe("approval gates on GitHub: a comment that asks, `/approve` or `/deny` f
   async function comment(body: string, login: string, delivery = newDelivery()) {
     const payload = inRepository(await githubExample("issue_comment", "created"), owner, repo);
     Object.assign(payload.comment as object, { body, id: Math.floor(Math.random() * 1e9) + 1 });
-    Object.assign(payload.issue as object, { number: 1 });
+    Object.assign(payload.issue as object, { number: 1, ...(await issueAsDelivered(owner, repo, 1)) });
     Object.assign(payload.sender as object, { login, type: "User" });
     return { response: await postGitHub("issue_comment", payload, { delivery }), payload, delivery };
   }

@@ -54,6 +54,19 @@ export async function postGitHub(event: string, payload: unknown, options: PostO
   return exports.default.fetch(new Request("https://switchboard.test/webhooks/github", { method: "POST", headers, body }));
 }
 
+/**
+ * What a comment's delivery says of its issue, filled from the emulated GitHub as GitHub fills it:
+ * who opened it, and how many comments it had before the one delivered (the bot's among them).
+ * An issue the emulator has not seen has none. Read from its state: no API call is recorded.
+ */
+export async function issueAsDelivered(owner: string, repo: string, number: number): Promise<{ comments: number; user?: unknown }> {
+  const state = (await (await fetch(`${emulatorUrl}/_emulator/state/github`)).json()) as {
+    repos: { owner: string; name: string; issues: { number: number; comments: number; user: unknown }[] }[];
+  };
+  const issue = state.repos.find((r) => r.owner === owner && r.name === repo)?.issues.find((i) => i.number === number);
+  return issue ? { comments: issue.comments, user: issue.user } : { comments: 0 };
+}
+
 /** GitHub's issues.opened example, moved to `owner/repo`, with this title and body. */
 export async function openedIssue(owner: string, repo: string, issue: { title: string; body: string }) {
   const payload = inRepository(await githubExample("issues", "opened"), owner, repo);
