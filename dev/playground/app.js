@@ -483,21 +483,33 @@ function discordTimestamps(text) {
   });
 }
 
+/** The dev server's id (dev/emulator/discord.ts DEV_DISCORD.guildId): conversation keys name it. */
+const DISCORD_GUILD = "1300000000000000002";
+
 const discord = {
   channel: "1300000000000000100",
+  /** The thread open beside the channel, as Discord opens one from "N messages" under its starter. */
+  thread: null,
   person: "you",
+  /** Opens a thread (or closes the one open, with null) and watches its conversation. */
+  openThread(thread) {
+    discord.thread = thread?.id ?? null;
+    discord.compose();
+    discord.refresh();
+    if (thread) watch(`discord:${DISCORD_GUILD}:${thread.parent_id}:${thread.id}`);
+  },
   compose() {
     const result = el("div", { class: "result", id: "send-result" });
     const where = el(
       "form",
       { id: "discord-where", onsubmit: (event) => event.preventDefault() },
       el("label", {}, "Channel"),
-      el("select", { name: "channel", id: "discord-channel", onchange: (event) => ((discord.channel = event.target.value), discord.refresh()) },
+      el("select", { name: "channel", id: "discord-channel", onchange: (event) => ((discord.channel = event.target.value), discord.openThread(null)) },
         Object.entries(DISCORD_CHANNELS).map(([id, name]) => el("option", { value: id, ...(id === discord.channel ? { selected: "" } : {}) }, name))),
       el("label", {}, "Act as"),
       el("select", { name: "person", id: "discord-person", onchange: (event) => ((discord.person = event.target.value), discord.refresh()) },
         Object.entries(DISCORD_PEOPLE).map(([id, person]) => el("option", { value: id, ...(id === discord.person ? { selected: "" } : {}) }, person.label))),
-      el("p", { class: "hint" }, "Reports in #bug-reports can become GitHub issues in octo-org/demo. The bot's buttons are pressed as the person you act as."),
+      el("p", { class: "hint" }, "The bot answers each mention in a thread started from it: “N messages” under the message opens the thread. Reports in #bug-reports can become GitHub issues in octo-org/demo. The bot's buttons are pressed as the person you act as."),
     );
     const make = (kind, title, hint, text, button) =>
       el(
@@ -510,13 +522,15 @@ const discord = {
       );
     $("#compose").replaceChildren(
       where,
-      make("mention", "@-mention the bot", "A message in the channel that mentions the bot; it reaches the Worker over the Gateway.", "The bot crashes with TypeError: Cannot read properties of undefined (reading 'guild') when I run it in a thread", "Send message"),
-      make("command", "/triage", "The slash command, through the interactions endpoint: answered deferred, then edited.", "Export to CSV fails with a 500 error since yesterday's deploy", "Run /triage"),
+      discord.thread
+        ? make("mention", "Reply in the thread", "A message in the open thread; the bot takes part there, so no mention is needed. It reaches the Worker over the Gateway.", "It also happens when I save an empty draft.", "Send reply")
+        : make("mention", "@-mention the bot", "A message in the channel that mentions the bot; it reaches the Worker over the Gateway, and the bot answers in a thread started from it.", "The bot crashes with TypeError: Cannot read properties of undefined (reading 'guild') when I run it in a thread", "Send message"),
+      make("command", "/triage", discord.thread ? "The slash command, run in the open thread: answered deferred, then edited, in the thread's conversation." : "The slash command, through the interactions endpoint: answered deferred, then edited, in the channel.", "Export to CSV fails with a 500 error since yesterday's deploy", "Run /triage"),
       result,
     );
     async function send(event, kind) {
       event.preventDefault();
-      const sent = await api("/playground/send/discord", { kind, channelId: discord.channel, person: discord.person, text: event.target.elements.text.value });
+      const sent = await api("/playground/send/discord", { kind, channelId: discord.channel, ...(discord.thread ? { threadId: discord.thread } : {}), person: discord.person, text: event.target.elements.text.value });
       result.textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`;
       if (sent.response?.conversationKey) watch(sent.response.conversationKey);
       await discord.refresh();
@@ -527,27 +541,48 @@ const discord = {
     const ticket = ++refreshes;
     const snapshot = await api("/_emulator/state/discord");
     if (ticket !== refreshes) return;
-    const messages = snapshot.channels?.[discord.channel] ?? [];
-    // Ephemeral follow-ups ("Not allowed: …"): Discord shows them to the person who pressed, and no one else.
-    const notes = (snapshot.ephemerals ?? []).filter((e) => e.channelId === discord.channel && e.userId === DISCORD_PEOPLE[discord.person].id);
+    const threads = new Map((snapshot.threads ?? []).map((thread) => [thread.id, thread]));
     const text = (m) => discordTimestamps((m.content ?? "").replace(/<@!?(\d+)>/g, (_, id) => (m.mentions?.find((u) => u.id === id)?.bot ? `@${state.config.bot}` : `@${id}`)));
-    const render = (m) => {
+    const render = (m, inThread) => {
       const node = comment(m.author?.global_name ?? m.author?.username ?? "?", text(m), Boolean(m.author?.bot || m.webhook_id), m.message_reference ? "reply" : null);
       node.classList.add("slack");
       const buttons = (m.components ?? []).flatMap((row) => row.components ?? []).filter((c) => c.type === 2 && c.custom_id);
       if (buttons.length) node.lastChild.append(el("div", { class: "discord-actions" }, buttons.map((button) => discordButton(m, button))));
+      // A message a thread was started from shows it under itself, as Discord does: its name and "N messages".
+      const thread = inThread ? null : threads.get(m.id);
+      if (thread) {
+        const count = thread.message_count ?? 0;
+        node.lastChild.append(
+          el("button", { type: "button", class: "discord-thread-link", "aria-pressed": String(discord.thread === thread.id), onclick: () => discord.openThread(discord.thread === thread.id ? null : thread) },
+            el("strong", {}, thread.name), el("span", { class: "count" }, `${count} ${count === 1 ? "message" : "messages"} ›`)),
+        );
+      }
       return node;
     };
     const ephemeral = (note) =>
       el("p", { class: "ephemeral" }, `Only you can see this — ${state.config.bot}: `, el("span", {}, note.message.content));
-    // In time order, as Discord shows them: snowflake ids grow with time.
-    const timeline = [...messages.map((m) => ({ id: m.id, node: () => render(m) })), ...notes.map((n) => ({ id: n.message.id, node: () => ephemeral(n) }))]
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    /** A channel's or a thread's messages and the notes only you see there, in time order (snowflake ids grow with time). */
+    const timeline = (channelId, inThread) => {
+      // Ephemeral follow-ups ("Not allowed: …"): Discord shows them to the person who pressed, and no one else.
+      const notes = (snapshot.ephemerals ?? []).filter((e) => e.channelId === channelId && e.userId === DISCORD_PEOPLE[discord.person].id);
+      const items = [...(snapshot.channels?.[channelId] ?? []).map((m) => ({ id: m.id, node: () => render(m, inThread) })), ...notes.map((n) => ({ id: n.message.id, node: () => ephemeral(n) }))]
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      return items.length ? items.map((item) => item.node()) : [el("p", { class: "hint" }, "No messages yet.")];
+    };
+    const open = threads.get(discord.thread);
+    const starter = open && (snapshot.channels?.[open.parent_id] ?? []).find((m) => m.id === open.id);
+    const channelPane = el("div", { class: "discord-channel" }, el("h2", {}, DISCORD_CHANNELS[discord.channel] ?? discord.channel), ...timeline(discord.channel, false));
+    const threadPane = open
+      ? el(
+          "aside",
+          { class: "discord-thread", "aria-label": "Thread" },
+          el("h2", {}, `🧵 ${open.name} `, el("button", { type: "button", class: "discord-thread-close", title: "Close the thread", onclick: () => discord.openThread(null) }, "×")),
+          starter ? el("div", { class: "discord-starter" }, render(starter, true)) : null,
+          ...timeline(open.id, true),
+        )
+      : null;
     if (state.platform !== "discord") return;
-    $("#platform-view").replaceChildren(
-      el("h2", {}, DISCORD_CHANNELS[discord.channel] ?? discord.channel),
-      ...(timeline.length ? timeline.map((item) => item.node()) : [el("p", { class: "hint" }, "No messages yet.")]),
-    );
+    $("#platform-view").replaceChildren(el("div", { class: `discord-split${threadPane ? " with-thread" : ""}` }, channelPane, threadPane));
   },
 };
 
@@ -559,7 +594,7 @@ function discordButton(message, button) {
       type: "button",
       class: `discord-button ${DISCORD_BUTTON_STYLES[button.style] ?? "secondary"}`,
       onclick: async () => {
-        const sent = await api("/playground/discord/press", { channelId: discord.channel, messageId: message.id, customId: button.custom_id, person: discord.person });
+        const sent = await api("/playground/discord/press", { channelId: message.channel_id, messageId: message.id, customId: button.custom_id, person: discord.person });
         $("#send-result").textContent = `Worker answered ${sent.status}: ${JSON.stringify(sent.response ?? sent.error)}`;
         await discord.refresh();
       },

@@ -49,6 +49,8 @@ type GitHubAction = z.infer<typeof GitHubAction>;
 const DiscordAction = z.object({
   kind: z.enum(["mention", "command"]),
   channelId: z.string().regex(/^\d{5,20}$/),
+  /** A thread of that channel (the emulator's): the message is written, or the command run, there. */
+  threadId: z.string().regex(/^\d{5,20}$/).optional(),
   text: z.string().min(1).max(2000),
   /** Who writes the mention (DEV_DISCORD_PEOPLE): it decides who the report is from. */
   person: z.enum(["you", "visitor"]).default("you"),
@@ -136,9 +138,15 @@ export function createPlayground(options: PlaygroundOptions): Hono {
   app.post("/playground/send/discord", async (c) => {
     const parsed = DiscordAction.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
-    const { kind, channelId, text, person } = parsed.data;
+    const { kind, channelId, threadId, text, person } = parsed.data;
     const applicationId = options.vars.DISCORD_APPLICATION_ID ?? DEV_DISCORD.applicationId;
     const guildId = DEV_DISCORD.guildId;
+    if (threadId) {
+      const threads = (await (await fetch(`${options.emulatorUrl}/_emulator/state/discord`)).json()) as { threads?: { id: string; parent_id: string }[] };
+      if (!threads.threads?.some((thread) => thread.id === threadId && thread.parent_id === channelId)) return c.json({ error: `no thread ${threadId} in channel ${channelId}` }, 404);
+    }
+    // A thread's conversation is named under its channel (channels/discord/README.md).
+    const threadKey = (thread: string) => `discord:${guildId}:${channelId}:${thread}`;
     if (kind === "mention") {
       // @-mentions arrive over the Gateway, which the Worker's Durable Object holds open.
       if (!gatewayStarted) {
@@ -154,21 +162,25 @@ export function createPlayground(options: PlaygroundOptions): Hono {
       }
       const botUserId = options.vars.DISCORD_BOT_USER_ID ?? applicationId;
       const author = DEV_DISCORD_PEOPLE[person].user;
+      // In a channel the person @-mentions the bot, which answers in a thread started from the
+      // message (its id is the thread's); in a thread the bot takes part in, they just write.
       const sent = await post<{ message: { id: string } }>(options.emulatorUrl, "/_emulator/discord/messages", {
-        channel_id: channelId,
+        channel_id: threadId ?? channelId,
         guild_id: guildId,
-        content: `<@${botUserId}> ${text}`,
+        content: threadId ? text : `<@${botUserId}> ${text}`,
         author: { id: author.id, username: author.username, global_name: author.global_name },
-        mentions: [botUserId],
+        mentions: threadId ? [] : [botUserId],
       });
-      return c.json({ status: 200, messageId: sent.message.id, response: { conversationKey: `discord:${guildId}:${channelId}` } });
+      return c.json({ status: 200, messageId: sent.message.id, response: { conversationKey: threadKey(threadId ?? sent.message.id) } });
     }
-    const { payload, id, token } = triageCommand({ applicationId, guildId, channelId, text });
-    await post(options.emulatorUrl, "/_emulator/discord/interactions", { id, token, application_id: applicationId, channel_id: channelId, guild_id: guildId });
+    // A command answers through its interaction: in the thread's conversation when run in one, else the channel's.
+    const where = threadId ? { channelId: threadId, parentId: channelId } : { channelId };
+    const { payload, id, token } = triageCommand({ applicationId, guildId, ...where, text });
+    await post(options.emulatorUrl, "/_emulator/discord/interactions", { id, token, application_id: applicationId, channel_id: where.channelId, guild_id: guildId });
     const body = JSON.stringify(payload);
     const response = await deliver("discord", "/webhooks/discord/interactions", await signInteraction(body, await importSeed(DEV_DISCORD.keySeed)), body);
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    return c.json({ status: response.status, response: { ...answer, conversationKey: `discord:${guildId}:${channelId}` } });
+    return c.json({ status: response.status, response: { ...answer, conversationKey: threadId ? threadKey(threadId) : `discord:${guildId}:${channelId}` } });
   });
 
   let linearTeam: Promise<SeededTeam> | undefined;

@@ -29,6 +29,7 @@ const Press = z.object({
 });
 
 const DiscordPress = z.object({
+  /** The channel or thread the message with the button is in. */
   channelId: z.string().regex(/^\d{5,20}$/),
   messageId: z.string().regex(/^\d{5,20}$/),
   customId: z.string().min(1).max(100),
@@ -102,7 +103,9 @@ export function ticketRoutes(options: PlaygroundOptions): Hono {
     const parsed = DiscordPress.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
     const { channelId, messageId, customId, person } = parsed.data;
-    const state = await json<{ channels?: Record<string, DiscordMessage[]> }>(await fetch(`${options.emulatorUrl}/_emulator/state/discord`));
+    const state = await json<{ channels?: Record<string, DiscordMessage[]>; threads?: { id: string; parent_id: string }[] }>(await fetch(`${options.emulatorUrl}/_emulator/state/discord`));
+    // A message in a thread: Discord's interaction names the thread and the channel it lives in.
+    const parentId = state.threads?.find((thread) => thread.id === channelId)?.parent_id;
     const message = state.channels?.[channelId]?.find((candidate) => candidate.id === messageId);
     // Discord only sends presses of buttons that are on the message.
     const buttons = (message?.components ?? []).flatMap((row) => row.components ?? []).map((button) => button.custom_id);
@@ -113,6 +116,7 @@ export function ticketRoutes(options: PlaygroundOptions): Hono {
       applicationId,
       guildId: DEV_DISCORD.guildId,
       channelId,
+      ...(parentId ? { parentId } : {}),
       message: { id: message.id, content: message.content, author: { id: message.author.id, username: message.author.username }, components: message.components ?? [] },
       customId,
       member,

@@ -235,7 +235,7 @@ describe("playground in a real browser", () => {
     await page.goto("about:blank");
   });
 
-  it("chat → ticket from Discord: a report in #bug-reports waits for approval, a visitor's click is refused, the admin's files one GitHub issue, and closing it posts back in the channel", async () => {
+  it("chat → ticket from Discord: a report in #bug-reports gets its own thread where it waits for approval, a visitor's click is refused, the admin's files one GitHub issue, closing it posts back in the thread; a second report gets a thread, an offer and a ticket of its own", async () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
@@ -245,20 +245,33 @@ describe("playground in a real browser", () => {
     await page.locator("#discord-mention textarea").fill("Uploading an avatar fails with a 413 error and the profile page goes blank since v5.2");
     await page.getByRole("button", { name: "Send message" }).click();
 
-    // The bot searched the repository #bug-reports maps to, found nothing alike, and asks with two buttons.
-    const request = page.locator(".comment.bot", { hasText: "for approval to file “Uploading an avatar" });
+    // The bot answers in a thread started from the report: "N messages" under it opens the thread.
+    const threadOf = (report: RegExp) => page.locator(".discord-channel .comment", { hasText: report }).locator(".discord-thread-link");
+    const firstLink = threadOf(/Uploading an avatar fails/);
+    await firstLink.waitFor({ timeout: 30_000 });
+    await expect.poll(() => firstLink.textContent(), { timeout: 30_000 }).toMatch(/Uploading an avatar fails.*[1-9]\d* messages? ›/);
+    // Nothing of the bot's in the channel itself.
+    expect(await page.locator(".discord-channel .comment.bot").count()).toBe(0);
+    await firstLink.click();
+    const thread = page.locator(".discord-thread");
+    await expect.poll(() => thread.locator("h2").textContent(), { timeout: 10_000 }).toMatch(/Uploading an avatar fails with a 413 error/);
+
+    // The bot searched the repository #bug-reports maps to, found nothing alike, and asks with two buttons, in the thread.
+    const request = thread.locator(".comment.bot", { hasText: "for approval to file “Uploading an avatar" });
     await request.waitFor({ timeout: 30_000 });
     expect(await request.textContent()).toMatch(/triage asks for approval to file “Uploading an avatar fails with a 413 error.*” in octo-org\/demo as a bug, priority medium\.\s*Expires in 24 hours if nobody answers/);
     expect(await request.locator(".discord-button").allTextContents()).toEqual(["Approve", "Deny"]);
-    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toBe(`discord:${DEV_DISCORD.guildId}:${DEV_DISCORD_REPORTS_CHANNEL}`);
+    const firstKey = new RegExp(`^discord:${DEV_DISCORD.guildId}:${DEV_DISCORD_REPORTS_CHANNEL}:\\d+$`);
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(firstKey);
+    const reportKey = (await page.locator("#agent-key").textContent())!;
     await expect.poll(() => page.locator("#last").textContent(), { timeout: 10_000 }).toMatch(/turn 1: parked/);
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-request.png"), fullPage: true });
 
-    // A visitor, without Manage Server, may not approve: only they see the note, and the buttons stay.
+    // A visitor, without Manage Server, may not approve: only they see the note, in the thread, and the buttons stay.
     await page.locator("#discord-person").selectOption("visitor");
     await request.getByRole("button", { name: "Approve", exact: true }).click();
-    await expect.poll(() => page.locator(".ephemeral").textContent(), { timeout: 15_000 }).toMatch(/Only you can see this — switchboard: Not allowed: you may not approve or deny file_ticket here/);
+    await expect.poll(() => thread.locator(".ephemeral").textContent(), { timeout: 15_000 }).toMatch(/Only you can see this — switchboard: Not allowed: you may not approve or deny file_ticket here/);
     expect(await request.locator(".discord-button").count()).toBe(2);
     await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-refused.png"), fullPage: true });
     await page.locator("#discord-person").selectOption("you");
@@ -268,7 +281,7 @@ describe("playground in a real browser", () => {
     await request.getByRole("button", { name: "Approve", exact: true }).click();
     await expect.poll(() => request.textContent(), { timeout: 30_000 }).toMatch(/asked for approval .*Approved by Test User/s);
     expect(await request.locator(".discord-button").count()).toBe(0);
-    const filed = page.locator(".comment.bot", { hasText: /Filed octo-org\/demo#\d+ “Uploading an avatar/ });
+    const filed = thread.locator(".comment.bot", { hasText: /Filed octo-org\/demo#\d+ “Uploading an avatar/ });
     // The answer streams into one message: read it once it is whole.
     await expect.poll(() => filed.textContent(), { timeout: 30_000 }).toMatch(/I'll post here when it is closed\./);
     expect(await filed.count()).toBe(1);
@@ -284,30 +297,66 @@ describe("playground in a real browser", () => {
     await page.getByRole("button", { name: /Close issue/ }).click();
     await expect.poll(() => page.locator("#github-state").textContent(), { timeout: 10_000 }).toBe("Closed");
 
-    // Closing it reports back once in #bug-reports.
+    // Closing it reports back once, in the report's thread.
     await page.getByRole("button", { name: "Discord", exact: true }).click();
-    const closed = page.locator(".comment.bot", { hasText: new RegExp(`octo-org/demo#${number} “Uploading an avatar.*” was closed as completed by @maria`) });
+    const closed = page.locator(".discord-thread .comment.bot", { hasText: new RegExp(`octo-org/demo#${number} “Uploading an avatar.*” was closed as completed by @maria`) });
     await expect.poll(() => closed.count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator(".discord-channel .comment.bot").count()).toBe(0);
     await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-closed.png"), fullPage: true });
+
+    // A second report in the same channel, after the first was filed: its own thread, its own offer, its own ticket.
+    await page.locator(".discord-thread-close").click();
+    await page.locator("#discord-mention textarea").fill("Search results page hangs forever when the query contains an emoji, console shows a RangeError");
+    await page.getByRole("button", { name: "Send message" }).click();
+    const secondLink = threadOf(/Search results page hangs/);
+    await secondLink.waitFor({ timeout: 30_000 });
+    await expect.poll(() => secondLink.textContent(), { timeout: 30_000 }).toMatch(/[1-9]\d* messages? ›/);
+    await secondLink.click();
+    await expect.poll(() => thread.locator("h2").textContent(), { timeout: 10_000 }).toMatch(/Search results page hangs/);
+    const offer = thread.locator(".comment.bot", { hasText: "for approval to file “Search results page hangs" });
+    await offer.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(firstKey);
+    expect(await page.locator("#agent-key").textContent()).not.toBe(reportKey);
+    await offer.getByRole("button", { name: "Approve", exact: true }).click();
+    const filedToo = thread.locator(".comment.bot", { hasText: /Filed octo-org\/demo#\d+ “Search results page hangs/ });
+    await expect.poll(() => filedToo.textContent(), { timeout: 30_000 }).toMatch(/I'll post here when it is closed\./);
+    const second = Number(/octo-org\/demo#(\d+)/.exec((await filedToo.textContent()) ?? "")![1]);
+    expect(second).not.toBe(number);
+    // The first thread holds its own ticket, not this one.
+    expect(await thread.textContent()).not.toContain(`octo-org/demo#${number} `);
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-ticket-second.png"), fullPage: true });
     expect(errors).toEqual([]);
     await page.goto("about:blank");
   });
 
-  it("Discord: an @-mention over the Gateway and /triage each get one reply", async () => {
+  it("Discord: an @-mention over the Gateway is answered in its thread, where you can write on; /triage is answered in the channel", async () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(emulator.url);
     await page.getByRole("button", { name: "Discord", exact: true }).click();
     await page.getByRole("button", { name: "Send message" }).click();
-    await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(1);
-    // Answers the mention as a reply; the message grows while the answer streams.
-    await expect.poll(() => page.locator(".comment.bot").first().textContent(), { timeout: 10_000 }).toMatch(/reply/);
+    const link = page.locator(".discord-channel .discord-thread-link").last();
+    await link.waitFor({ timeout: 30_000 });
+    await link.click();
+    const thread = page.locator(".discord-thread");
+    await expect.poll(() => thread.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(1);
+    // The answer grows while it streams, then holds the triage.
+    await expect.poll(() => thread.locator(".comment.bot").first().textContent(), { timeout: 10_000 }).toMatch(/bug report/);
+
+    // Writing in the open thread: no mention needed, the same conversation answers.
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await expect.poll(() => thread.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.locator("#inbox tbody td.done").count(), { timeout: 10_000 }).toBe(2);
+    await page.screenshot({ path: join(OUTPUT, "playground-discord-thread.png"), fullPage: true });
+
+    await page.locator(".discord-thread-close").click();
     await page.getByRole("button", { name: "Run /triage" }).click();
     await expect.poll(() => page.locator("#send-result").textContent(), { timeout: 10_000 }).toMatch(/"type":5/);
-    await expect.poll(() => page.locator(".comment.bot").count(), { timeout: 30_000 }).toBe(2);
-    await expect.poll(() => page.locator(".comment.bot").nth(1).textContent(), { timeout: 10_000 }).toMatch(/bug report|classify/);
-    await expect.poll(() => page.locator("#inbox tbody td.done").count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator(".discord-channel .comment.bot").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator(".discord-channel .comment.bot").first().textContent(), { timeout: 10_000 }).toMatch(/bug report|classify/);
+    await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toBe(`discord:${DEV_DISCORD.guildId}:1300000000000000100`);
+    await expect.poll(() => page.locator("#inbox tbody td.done").count(), { timeout: 10_000 }).toBe(1);
     await page.screenshot({ path: join(OUTPUT, "playground-discord.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
