@@ -5,10 +5,12 @@ import { DiscordConfig } from "../channels/discord/config.ts";
 import { threadName } from "../channels/discord/normalize.ts";
 import { discordOutbound } from "../channels/discord/outbound.ts";
 import { DiscordTarget } from "../channels/discord/target.ts";
-import { TEST_DISCORD } from "./env.ts";
+import { buttonPress } from "../dev/discord-events.ts";
+import { TEST_DISCORD, TEST_TICKETS } from "./env.ts";
 import { conversationExists, settled, snapshot } from "./support/agents.ts";
 import { waitFor } from "./support/emulator.ts";
 import { faultSpent, faultsOfThisTest } from "./support/faults.ts";
+import { ticketTeam } from "./support/tickets.ts";
 import {
   channelMessages,
   control,
@@ -19,6 +21,7 @@ import {
   gatewayStatus,
   mention,
   postInteraction,
+  registerInteraction,
   slashCommand,
   snowflake,
   threadKey,
@@ -183,6 +186,32 @@ describe("Discord: each report in a channel is its own conversation, in a thread
     await settled(report.key);
     expect(await discordThreads().then((all) => all.filter((thread) => thread.parent_id === channelId))).toEqual([]);
     expect(await byBot(channelId)).toEqual([expect.objectContaining({ message_reference: expect.objectContaining({ message_id: report.messageId }) })]);
+  });
+
+  it("without Create Public Threads, an approval asked in the channel is still decided there, for the report's conversation", async () => {
+    await ticketTeam();
+    const channelId = TEST_TICKETS.discordToLinear;
+    await faults.inject({ platform: "discord", method: "POST", pathPattern: `^/channels/${channelId}/messages/\\d+/threads$`, kind: "status", status: 403, body: { message: "Missing Permissions", code: 50013 }, times: 10 });
+    const report = await mention(channelId, "Importing a CSV with a BOM shifts every column by one, then the preview crashes with a TypeError");
+    await waitFor("the request to park", async () => (await snapshot(report.key)).parked === 1);
+    const request = (await byBot(channelId)).find((m) => m.message_reference?.message_id === report.messageId && m.components?.length)!;
+    const approve = request.components!.flatMap((row) => row.components).find((button) => button.custom_id.startsWith("switchboard:approve:"))!;
+    // The buttons name the report's thread-to-be: a press in the channel carries only the channel.
+    expect(approve.custom_id).toMatch(new RegExp(`^switchboard:approve:[\\w-]+@${report.messageId}$`));
+    const press = buttonPress({
+      applicationId: BOT,
+      guildId: TEST_DISCORD.guildId,
+      channelId,
+      message: { id: request.id, content: request.content, author: { id: BOT, username: "switchboard" }, components: request.components },
+      customId: approve.custom_id,
+      member: { user: { id: "1033044521375764530", username: "ada", global_name: "Ada" }, permissions: String((1n << 10n) | (1n << 11n) | (1n << 5n)) },
+    });
+    await registerInteraction({ id: press.id, token: press.token, channel_id: channelId, guild_id: TEST_DISCORD.guildId });
+    expect(await (await postInteraction(press.payload)).json()).toEqual({ type: 6 });
+    const done = await settled(report.key);
+    expect(done.last?.reply).toMatch(/^Filed \*\*[A-Z]+-\d+\*\*/);
+    expect((await ticketTeam()).issues.filter((issue) => issue.description.includes("Importing a CSV with a BOM"))).toHaveLength(1);
+    expect(await conversationExists(`discord:${TEST_DISCORD.guildId}:${channelId}`)).toBe(false);
   });
 
   it("DMs are unchanged: one conversation per DM channel, answered there, no thread", async () => {

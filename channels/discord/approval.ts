@@ -20,12 +20,20 @@ const TOKEN_GONE_CODES = new Set([10015, 50027]);
 
 /**
  * The buttons' custom ids: `switchboard:approve:<request id>` (Discord allows 100 characters; a
- * request id is 24). channels/discord/normalize.ts reads them back with `approvalOf`.
+ * request id is 24), and `@<thread id>` after it for a request asked outside its conversation's
+ * thread (the bot may not start threads there: threads.ts), whose press, in the channel, would
+ * otherwise name the channel's conversation. channels/discord/normalize.ts reads them back with
+ * `approvalOf` and `approvalThread`.
  */
-const CUSTOM_ID = /^switchboard:(approve|deny):([A-Za-z0-9_-]{1,64})$/;
+const CUSTOM_ID = /^switchboard:(approve|deny):([A-Za-z0-9_-]{1,64})(?:@(\d{15,21}))?$/;
 
-export function approvalCustomId(decision: "approve" | "deny", requestId: string): string {
-  return `switchboard:${decision}:${requestId}`;
+export function approvalCustomId(decision: "approve" | "deny", requestId: string, thread?: string): string {
+  return `switchboard:${decision}:${requestId}${thread ? `@${thread}` : ""}`;
+}
+
+/** The thread whose conversation asked, for a request asked in the channel instead; undefined otherwise. */
+export function approvalThread(customId: string): string | undefined {
+  return CUSTOM_ID.exec(customId)?.[3];
 }
 
 /** The decision a press of one of the bot's Approve or Deny buttons carries; undefined for any other button. */
@@ -44,16 +52,19 @@ function summaryOf(request: ApprovalRequest): string {
   return request.summary.length > SUMMARY_LIMIT ? `${request.summary.slice(0, SUMMARY_LIMIT - 1)}…` : request.summary;
 }
 
-/** The request as Discord shows it: what the agent wants to do, when it expires, two buttons. */
-export function requestMessage(request: ApprovalRequest): { content: string; components: APIActionRowComponent<APIButtonComponentWithCustomId>[] } {
+/**
+ * The request as Discord shows it: what the agent wants to do, when it expires, two buttons; their
+ * ids name `thread` when the request is asked outside the thread its conversation is in.
+ */
+export function requestMessage(request: ApprovalRequest, thread?: string): { content: string; components: APIActionRowComponent<APIButtonComponentWithCustomId>[] } {
   return {
     content: `**${request.agent}** asks for approval to ${summaryOf(request)}.\nExpires <t:${Math.floor(request.expiresAt / 1000)}:R> if nobody answers.`,
     components: [
       {
         type: ACTION_ROW,
         components: [
-          { type: BUTTON, style: SUCCESS, label: "Approve", custom_id: approvalCustomId("approve", request.id) },
-          { type: BUTTON, style: DANGER, label: "Deny", custom_id: approvalCustomId("deny", request.id) },
+          { type: BUTTON, style: SUCCESS, label: "Approve", custom_id: approvalCustomId("approve", request.id, thread) },
+          { type: BUTTON, style: DANGER, label: "Deny", custom_id: approvalCustomId("deny", request.id, thread) },
         ],
       },
     ] as APIActionRowComponent<APIButtonComponentWithCustomId>[],

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AcceptOutcome, Acknowledgement, InboundRequest, Interpretation } from "../../src/channel.ts";
 import type { NormalizedEventInput } from "../../src/event.ts";
 import { malformed, parseJsonBody, PlatformId } from "../../src/payload.ts";
-import { approvalOf } from "./approval.ts";
+import { approvalOf, approvalThread } from "./approval.ts";
 import { COMMAND_NAMES } from "./commands.ts";
 import { guildAllowed, type DiscordConfig } from "./config.ts";
 import { elevatedPermissions, permissionRole } from "./permissions.ts";
@@ -180,8 +180,11 @@ export function interpretInteraction(request: InboundRequest, config: DiscordCon
     if (!component.success) return malformed(component.error);
     const { data, message, token } = component.data;
     const approval = approvalOf(data.custom_id);
+    // A request asked in the channel for a conversation whose thread could not be started.
+    const thread = !inThread && interaction.guild_id !== undefined ? approvalThread(data.custom_id) : undefined;
     const event: NormalizedEventInput = {
       ...base,
+      ...(thread ? { conversationKey: conversationKey(interaction.guild_id, channelId, thread) } : {}),
       kind: "action",
       text: `[pressed "${data.custom_id}" on the bot's message] ${componentLabel(message, data.custom_id)}`.trim(),
       replyTo: { channelId, messageId: message.id, interaction: replyVia(token) },

@@ -75,8 +75,11 @@ export function discordOutbound(target: DiscordTarget, config: DiscordConfig, no
       // request already posted, and the bot's own token can edit it after the interaction token
       // has expired (approvals wait far longer than 15 minutes).
       const where = await place();
+      // Asked in the channel instead of the conversation's thread (no thread could be started):
+      // the buttons name the thread, so a press in the channel finds this conversation.
+      const outside = target.startThread && where.channelId !== target.channelId ? target.channelId : undefined;
       const body: RESTPostAPIChannelMessageJSONBody = {
-        ...requestMessage(request),
+        ...requestMessage(request, outside),
         nonce: await nonceFor(effect.idempotencyKey),
         enforce_nonce: true,
         allowed_mentions: NO_PINGS,
