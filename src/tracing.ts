@@ -22,6 +22,18 @@ export interface SpanRecord {
  * they are kept for the live view; attributes follow the OpenTelemetry GenAI conventions and
  * carry ids and counts, never message text.
  */
+/**
+ * An error that suspends a turn rather than fails it (a tool call waiting for a person): the
+ * spans it unwinds through end "ok", marked `switchboard.suspended`.
+ */
+export interface Suspension {
+  readonly suspends: true;
+}
+
+function suspends(error: unknown): error is Suspension {
+  return typeof error === "object" && error !== null && (error as Partial<Suspension>).suspends === true;
+}
+
 export class TurnTrace {
   readonly spans: SpanRecord[] = [];
   private readonly origin = performance.now();
@@ -59,6 +71,11 @@ export class TurnTrace {
           }
           return result;
         } catch (error) {
+          if (suspends(error)) {
+            record.attributes["switchboard.suspended"] = true;
+            span.setAttributes({ "switchboard.suspended": true });
+            throw error;
+          }
           record.status = "error";
           span.setStatus({ code: "error", message: error instanceof Error ? error.name : "error" });
           throw error;

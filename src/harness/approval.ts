@@ -1,4 +1,5 @@
 import type { JSONValue } from "@ai-sdk/provider";
+import type { Suspension } from "../tracing.ts";
 
 /** What a person is asked to approve: one call of one tool, described in words. */
 export interface ApprovalRequest {
@@ -25,8 +26,9 @@ export interface ApprovalOutcome {
  * turn (no fiber, no alarm loop) until the decision arrives as an event, then re-runs it, and
  * the journal answers every step up to the decision.
  */
-export class TurnParked extends Error {
+export class TurnParked extends Error implements Suspension {
   override name = "TurnParked";
+  readonly suspends = true;
   readonly request: ApprovalRequest;
   /** The journal step the decision is recorded at. */
   readonly step: number;

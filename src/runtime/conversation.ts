@@ -375,6 +375,8 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const steps: StepReport[] = [];
     let outbound: Outbound | undefined;
     let spending: Spending | undefined;
+    let trace: TurnTrace | undefined;
+    let modelId = "";
     const controller = new AbortController();
     this.running = { seq, controller };
     const indicator = { idempotencyKey: `${event.dedupeId}:working`, replay: attempt > 1 };
@@ -391,8 +393,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       await this.indicate(replyOn, true, indicator, context);
       const started = performance.now();
       const model = resolveModel(core, agent.model);
+      modelId = model.modelId;
       const telemetry = core.TURN_TELEMETRY === "on";
-      const trace = new TurnTrace(telemetry);
+      trace = new TurnTrace(telemetry);
       spending = await this.spending(agent.budgets, tenantOf(event, this.registry.channels, target), telemetry);
       const traced = { "switchboard.conversation_key": event.conversationKey, "switchboard.dedupe_id": event.dedupeId };
       const result = await trace.span(`invoke_agent ${agent.name}`, { ...traced, "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent.name, "switchboard.attempt": attempt }, () => runTurn({
@@ -478,7 +481,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
       return "next";
     } catch (error) {
       // What the attempt spent is spent, whatever became of it.
-      if (spending) this.settleSpending(seq, spending, "");
+      if (spending) this.settleSpending(seq, spending, modelId);
       // Cancelled: already settled by cancel(); say nothing more on the platform.
       if (controller.signal.aborted) return "next";
       if (error instanceof TurnParked) {
@@ -486,7 +489,16 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
         if (outbound) await this.indicate(outbound, false, indicator, context);
         this.publish({
           current: null,
-          last: { seq, status: "parked", steps: steps.length, journal: steps, approval: { id: error.request.id, tool: error.request.tool, summary: error.request.summary, expiresAt: error.request.expiresAt } },
+          last: {
+            seq,
+            status: "parked",
+            steps: steps.length,
+            journal: steps,
+            approval: { id: error.request.id, tool: error.request.tool, summary: error.request.summary, expiresAt: error.request.expiresAt },
+            // What the attempt spent and where its time went up to the request, as for a finished turn.
+            ...(spending ? { usage: spending.turn() } : {}),
+            ...(trace ? { spans: trace.spans } : {}),
+          },
         });
         return "next";
       }

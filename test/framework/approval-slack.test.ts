@@ -62,6 +62,15 @@ describe("approval gates on Slack: Block Kit buttons, durable while waiting", ()
   it("a parked turn holds no fiber and no alarm loop: one wake-up, at the request's deadline", async () => {
     const parked = await parkedOn(key);
     expect(parked.last).toMatchObject({ status: "parked", approval: { tool: "deploy", summary: `deploy *${service}* to production` } });
+    // The live view shows what the turn spent and its timeline up to the request, as for a finished one.
+    expect(parked.last!.usage!.inputTokens).toBeGreaterThan(0);
+    // The turn, its model call and the request's post; parked is not failed.
+    expect(parked.last!.spans!.map(({ name, status }) => [name, status])).toEqual([
+      ["invoke_agent deployer", "ok"],
+      ["chat deployer", "ok"],
+      ["switchboard.request", "ok"],
+    ]);
+    expect(parked.last!.spans![0]!.attributes).toMatchObject({ "switchboard.suspended": true });
     const waiting = await runInDurableObject(await conversation(key), (instance: ConversationAgent, state) => ({
       fibers: state.storage.sql.exec("SELECT name FROM cf_agents_runs").toArray().length,
       schedules: instance.getSchedules().map((schedule) => ({ callback: schedule.callback, time: schedule.time })),
