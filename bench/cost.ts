@@ -275,11 +275,12 @@ const METERED_METHODS: Record<string, readonly string[]> = {
  * Durable Object class wrangler.toml binds metered (bench/meter.ts), and the meter's routes. It is
  * written outside the tree, importing by absolute path, so one meter serves both trees.
  */
-function costEntry(tree: string, directory: string): string {
+function costEntry(tree: string, directory: string, benchModule = "bench/worker.ts"): string {
   const toml = readFileSync(join(tree, "wrangler.toml"), "utf8");
   const classes = [...new Set([...toml.matchAll(/^class_name\s*=\s*"([A-Za-z0-9_]+)"/gm)].map((match) => match[1]!))];
   const lines = [
-    `import benchWorker from ${JSON.stringify(join(tree, "bench/worker.ts"))};`,
+    // bench/worker-sdk-fresh.ts (a variant of it) patches the agents SDK's prototype on import, which the classes below share.
+    `import benchWorker from ${JSON.stringify(join(tree, benchModule))};`,
     `import * as production from ${JSON.stringify(join(tree, "src/worker.ts"))};`,
     `import { metered, meteredEnv, snapshot, statements } from ${JSON.stringify(join(ROOT, "bench/meter.ts"))};`,
     ...classes.map((name) => `export const ${name} = metered(${JSON.stringify(name)}, production.${name}, ${JSON.stringify(METERED_METHODS[name] ?? [])});`),
@@ -317,16 +318,49 @@ export interface MixedSaturation {
   readonly turnsParked: LoadResult;
   readonly turnsParkedOverCeiling: number;
   readonly repliesMissing: number;
+  /** The same mix against the floor and against ours with the agents SDK's fresh-object set-up cut, in rounds (this checkout only). */
+  readonly comparison?: SaturationComparison;
+}
+
+/** The systems compared under the same mix, each in its own workerd on fresh storage. */
+export const COMPARED_SYSTEMS = {
+  floor: "floor: verify and parse; a reply in a thread answered at the ingress; a mention creates its conversation's object by name and writes one row before the 200 (bench/floor-worker.ts)",
+  floorWithIndex: "floor, each reply in a thread first asking its channel's index object (one request, one row read), as ours asks its participation index",
+  sdkUsedOnly: "ours, the agents SDK's set-up cut in full: tables in their final shape, no ALTER TABLE, no tables for capabilities never used (bench/worker-sdk-fresh.ts, used-only)",
+  sdkUsedOnlyParked: "the same, turns parked",
+  sdkFinalShape: "ours, the agents SDK's tables created in their final shape, no ALTER TABLE (bench/worker-sdk-fresh.ts, final-shape)",
+  sdkFinalShapeParked: "the same, turns parked",
+  ours: "ours (bench/worker.ts), turns running",
+  oursParked: "ours, turns parked",
+} as const;
+export type ComparedSystem = keyof typeof COMPARED_SYSTEMS;
+
+/** One round: every system under the same mix, between two readings of the ceiling (the main Worker's no-op route). */
+export interface SaturationRound {
+  readonly ceilingBefore: LoadResult;
+  readonly ceilingAfter: LoadResult;
+  /** The mean of the two readings, ev/s. */
+  readonly ceiling: number;
+  readonly systems: Record<ComparedSystem, { readonly load: LoadResult; readonly overCeiling: number; readonly repliesMissing?: number }>;
+}
+
+export interface SaturationComparison {
+  readonly conversations: number;
+  readonly connections: number;
+  /** Events per batch (half mentions); each batch's mentions go to conversations no earlier batch of that Worker used. */
+  readonly eventsPerBatch: number;
+  readonly rounds: SaturationRound[];
+  /** Per system, the median over the rounds: ev/s and the ratio to its round's ceiling. */
+  readonly median: Record<ComparedSystem, { readonly evPerSecond: number; readonly overCeiling: number }> & { readonly ceiling: { readonly evPerSecond: number } };
+  readonly systems: typeof COMPARED_SYSTEMS;
 }
 
 /**
- * A busy workspace at saturation: half the events are mentions spread over `conversations`
- * threads (nearly every one a new conversation), half are replies in threads the bot never
- * joined, against the same requests sent to the ceiling route; once with the turns running beside
- * the accepts, once with them parked (their first Slack call held), as the ack section does.
+ * The mixed saturation point's events: `chatter(i, startedAt)` is a reply in a thread two people
+ * started, which concerns no bot; `batch(offset, count)` alternates mentions over `conversations`
+ * threads (from `offset` on) with such replies, in the channels `C<prefix>MXnn`.
  */
-async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefix: string, conversations: number, seconds: number): Promise<MixedSaturation> {
-  const connections = 32;
+function mixedEvents(prefix: string, conversations: number) {
   const workspace = { teamId: DEV_SLACK.teamId, appId: DEV_SLACK.appId, botUserId: DEV_SLACK.botUserId };
   /** A reply in a thread two people started at `startedAt` (seconds), in one of the same 50 channels. */
   const chatter = async (i: number, startedAt: number): Promise<PreparedRequest> => {
@@ -352,23 +386,27 @@ async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefi
     for (let i = 0; i < mentions.length; i++) mixed.push(mentions[i]!, await chatter(i, startedAt));
     return mixed;
   };
-  /** Waits until every accepted mention of `run` has its reply, at most a minute; the replies still missing. */
-  const drain = async (before: number, run: LoadResult) => {
-    const accepted = run.statuses["200"] ?? 0;
-    const started = Date.now();
-    let replies = before;
-    while (replies - before < accepted && Date.now() - started < 60_000) {
-      await sleep(250);
-      replies = await replyCount(emulatorUrl, `C${prefix}MX`);
-    }
-    return Math.max(0, accepted - (replies - before));
-  };
+  return { chatter, batch };
+}
+
+/**
+ * A busy workspace at saturation: half the events are mentions spread over `conversations`
+ * threads (nearly every one a new conversation), half are replies in threads the bot never
+ * joined, against the same requests sent to the ceiling route; once with the turns running beside
+ * the accepts, once with them parked (their first Slack call held), as the ack section does.
+ */
+async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefix: string, conversations: number, seconds: number, options: { primeIndex?: boolean } = {}): Promise<MixedSaturation> {
+  const connections = 32;
+  const { chatter, batch } = mixedEvents(prefix, conversations);
+  const drain = (before: number, run: LoadResult) => drainReplies(emulatorUrl, prefix, before, run);
   // Each channel's participation index begins keeping count now, as a running Worker's has; the
   // threads measured start after its clock margin.
-  const priming: PreparedRequest[] = [];
-  for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
-  await closedLoop(worker.url, singleList(priming), 4, 30);
-  await sleep(12_500);
+  if (options.primeIndex !== false) {
+    const priming: PreparedRequest[] = [];
+    for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
+    await closedLoop(worker.url, singleList(priming), 4, 30);
+    await sleep(12_500);
+  }
   const count = 6000;
   const load = await batch(70_000_000, count);
   const ceiling = await closedLoop(worker.url, singleList(load.map((r) => ({ ...r, path: "/bench/ceiling" }))), connections, seconds);
@@ -394,6 +432,177 @@ async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefi
   };
 }
 
+/** The floor's wrangler config, written outside the tree: one SQLite-backed class, bound as FLOOR. */
+function floorConfig(directory: string): string {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-10-01";
+  const flags = /^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)?.[1] ?? "[]";
+  const config = join(directory, "wrangler.toml");
+  writeFileSync(
+    config,
+    [
+      `name = "switchboard-bench-floor"`,
+      `main = ${JSON.stringify(join(ROOT, "bench/floor-worker.ts"))}`,
+      `compatibility_date = "${date}"`,
+      `compatibility_flags = ${flags}`,
+      ``,
+      `[[durable_objects.bindings]]`,
+      `name = "FLOOR"`,
+      `class_name = "FloorConversation"`,
+      ``,
+      `[[durable_objects.bindings]]`,
+      `name = "FLOOR_INDEX"`,
+      `class_name = "FloorIndex"`,
+      ``,
+      `[[migrations]]`,
+      `tag = "v1"`,
+      `new_sqlite_classes = ["FloorConversation", "FloorIndex"]`,
+      ``,
+    ].join("\n"),
+  );
+  return config;
+}
+
+/** Waits until every accepted mention of `run` has its reply in `C<prefix>MX…`, at most a minute; the replies still missing. */
+async function drainReplies(emulatorUrl: string, prefix: string, before: number, run: LoadResult): Promise<number> {
+  const accepted = run.statuses["200"] ?? 0;
+  const started = Date.now();
+  let replies = before;
+  while (replies - before < accepted && Date.now() - started < 60_000) {
+    await sleep(250);
+    replies = await replyCount(emulatorUrl, `C${prefix}MX`);
+  }
+  return Math.max(0, accepted - (replies - before));
+}
+
+/**
+ * The floor and the SDK variants against ours, under the same mix as `mixedSaturation`: four
+ * Workers started side by side (ours, the floor, ours with the SDK's set-up cut two ways), then
+ * `rounds` rounds, each measuring every system once between two readings of the ceiling, the
+ * order rotated each round. The machine is shared: each ratio is to its own round's ceiling, and
+ * the medians over the rounds are the figures.
+ */
+async function saturationComparison(options: {
+  emulatorUrl: string;
+  vars: Record<string, string>;
+  tempDir: (name: string) => string;
+  prefix: string;
+  conversations: number;
+  seconds: number;
+  rounds: number;
+  log: (line: string) => void;
+}): Promise<SaturationComparison> {
+  const { emulatorUrl, vars, tempDir, prefix, conversations, seconds } = options;
+  const connections = 32;
+  const eventsPerBatch = 2000;
+  const workers: RunningWorker[] = [];
+  try {
+    const start = async (name: string, extra: Record<string, string>, entry: string, config?: string) => {
+      const worker = await startWorker({ vars: { ...vars, ...extra }, persistTo: tempDir(`cmp-${name}-${prefix}`), entry, ...(config ? { config } : {}) });
+      workers.push(worker);
+      return worker;
+    };
+    const main = await start("ours", {}, join(ROOT, "bench/worker.ts"));
+    const floor = await start("floor", {}, join(ROOT, "bench/floor-worker.ts"), floorConfig(tempDir(`cmp-floor-config-${prefix}`)));
+    const finalShape = await start("final-shape", { BENCH_SDK_SCHEMA: "final-shape" }, join(ROOT, "bench/worker-sdk-fresh.ts"));
+    const usedOnly = await start("used-only", { BENCH_SDK_SCHEMA: "used-only" }, join(ROOT, "bench/worker-sdk-fresh.ts"));
+    const products = { ours: { worker: main, channels: `${prefix}C` }, sdkFinalShape: { worker: finalShape, channels: `${prefix}F` }, sdkUsedOnly: { worker: usedOnly, channels: `${prefix}U` } };
+    // Each channel's participation index begins keeping count now; the threads measured start after its clock margin.
+    for (const { worker, channels } of Object.values(products)) {
+      const { chatter } = mixedEvents(channels, conversations);
+      const priming: PreparedRequest[] = [];
+      for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
+      await closedLoop(worker.url, singleList(priming), 4, 30);
+    }
+    await sleep(12_500);
+    // Per Worker, the batches used so far: each batch's mentions go to conversations none before used (fresh objects).
+    const used = new Map<RunningWorker, number>();
+    const batchFor = async (worker: RunningWorker, channels: string) => {
+      const n = used.get(worker) ?? 0;
+      used.set(worker, n + 1);
+      if ((n + 1) * (eventsPerBatch / 2) > conversations) throw new Error("more batches than conversations: raise conversations or lower the rounds");
+      return mixedEvents(channels, conversations).batch(70_000_000 + n * (eventsPerBatch / 2), eventsPerBatch);
+    };
+    const ceilingLoad = (await mixedEvents(`${prefix}C`, conversations).batch(70_000_000, 6000)).map((r) => ({ ...r, path: "/bench/ceiling" }));
+    const ceiling = () => closedLoop(main.url, singleList(ceilingLoad), connections, seconds);
+    const product = (system: keyof typeof products, parked: boolean) => async () => {
+      const { worker, channels } = products[system];
+      const load = await batchFor(worker, channels);
+      if (parked) await parkTurns(emulatorUrl, seconds * 1000 + 2000, load.length);
+      const before = await replyCount(emulatorUrl, `C${channels}MX`);
+      const result = await closedLoop(worker.url, singleList(load), connections, seconds);
+      if (parked) await fetch(`${emulatorUrl}/_emulator/faults`, { method: "DELETE" });
+      return { load: result, repliesMissing: await drainReplies(emulatorUrl, channels, before, result) };
+    };
+    const floorRun = (index: boolean) => async () => {
+      const load = (await batchFor(floor, `${prefix}L`)).map((r) => (index ? { ...r, path: `${r.path}?index=1` } : r));
+      return { load: await closedLoop(floor.url, singleList(load), connections, seconds) };
+    };
+    const steps: [ComparedSystem, () => Promise<{ load: LoadResult; repliesMissing?: number }>][] = [
+      ["ours", product("ours", false)],
+      ["oursParked", product("ours", true)],
+      ["floor", floorRun(false)],
+      ["floorWithIndex", floorRun(true)],
+      ["sdkFinalShape", product("sdkFinalShape", false)],
+      ["sdkFinalShapeParked", product("sdkFinalShape", true)],
+      ["sdkUsedOnly", product("sdkUsedOnly", false)],
+      ["sdkUsedOnlyParked", product("sdkUsedOnly", true)],
+    ];
+    const rounds: SaturationRound[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      const ceilingBefore = await ceiling();
+      const measured: Partial<Record<ComparedSystem, { load: LoadResult; repliesMissing?: number }>> = {};
+      for (let i = 0; i < steps.length; i++) {
+        // Rotated by a pair each round, so no system always runs first or last.
+        const [system, run] = steps[(i + 2 * r) % steps.length]!;
+        measured[system] = await run();
+      }
+      const ceilingAfter = await ceiling();
+      const mean = (ceilingBefore.throughput + ceilingAfter.throughput) / 2;
+      const systems = Object.fromEntries(
+        (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]).map((system) => {
+          const m = measured[system]!;
+          return [system, { ...m, overCeiling: m.load.throughput / mean }];
+        }),
+      ) as SaturationRound["systems"];
+      rounds.push({ ceilingBefore, ceilingAfter, ceiling: mean, systems });
+      options.log(
+        `  round ${r + 1}: ceiling ${fmt(ceilingBefore.throughput)} / ${fmt(ceilingAfter.throughput)} ev/s; ` +
+          (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[])
+            .map((system) => {
+              const x = systems[system];
+              return `${system} ${fmt(x.load.throughput)} (${fmt(x.overCeiling, 2)}×${x.load.errors ? `, ${x.load.errors} non-2xx` : ""}${x.repliesMissing ? `, ${x.repliesMissing} replies missing` : ""})`;
+            })
+            .join(", "),
+      );
+    }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    return {
+      conversations,
+      connections,
+      eventsPerBatch,
+      rounds,
+      median: {
+        ceiling: { evPerSecond: median(rounds.map((round) => round.ceiling)) },
+        ...(Object.fromEntries(
+          (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]).map((system) => [
+            system,
+            { evPerSecond: median(rounds.map((round) => round.systems[system].load.throughput)), overCeiling: median(rounds.map((round) => round.systems[system].overCeiling)) },
+          ]),
+        ) as Record<ComparedSystem, { evPerSecond: number; overCeiling: number }>),
+      },
+      systems: COMPARED_SYSTEMS,
+    };
+  } finally {
+    for (const worker of workers) worker.kill("SIGKILL");
+    await Promise.all(workers.map((worker) => worker.exited));
+  }
+}
+
 async function replyCount(emulatorUrl: string, channelPrefix: string): Promise<number> {
   return ((await (await fetch(`${emulatorUrl}/_bench/count?channel=${channelPrefix}`)).json()) as { matching: number }).matching;
 }
@@ -409,6 +618,8 @@ export type CostSection = Partial<Record<EventType, EventCost>> & {
   readonly run: Omit<CostRun, "types">;
   readonly mixedSaturation?: MixedSaturation;
   readonly mixedSaturationBefore?: MixedSaturation;
+  /** Per event, ours with the agents SDK's fresh-object set-up cut (bench/worker-sdk-fresh.ts), by mode. */
+  readonly sdkSetupCut?: Record<string, Partial<Record<EventType, EventCost>>>;
   readonly prices: typeof PRICES;
 };
 
@@ -425,9 +636,13 @@ export async function costSection(options: {
   baseline: string | null;
   saturationSeconds: number;
   conversations: number;
+  /** Rounds of the floor / SDK-variant comparison (0: none; default BENCH_COST_ROUNDS, else 3). */
+  rounds?: number;
   log: (line: string) => void;
 }): Promise<CostSection> {
   const { emulatorUrl, vars, tempDir, events, log } = options;
+  const rounds = options.rounds ?? Number(process.env.BENCH_COST_ROUNDS ?? 3);
+  const sdkCosts: Record<string, Partial<Record<EventType, EventCost>>> = {};
   const measure = async (tree: string, prefix: string, label: string) => {
     let worker = await startWorker({ vars, persistTo: tempDir(`cost-${prefix}`), entry: costEntry(tree, tempDir(`cost-entry-${prefix}`)), config: join(tree, "wrangler.toml") });
     try {
@@ -445,6 +660,27 @@ export async function costSection(options: {
             `turns parked ${fmt(mixed.turnsParked.throughput)} ev/s = ${fmt(mixed.turnsParkedOverCeiling, 2)}×` +
             `${mixed.ours.errors + mixed.turnsParked.errors ? `, ${mixed.ours.errors + mixed.turnsParked.errors} non-2xx` : ""}${mixed.repliesMissing ? `, ${mixed.repliesMissing} replies missing` : ""}`,
         );
+        if (tree === ROOT && rounds > 0) {
+          worker.kill("SIGKILL");
+          await worker.exited;
+          log(
+            `  saturation, 10,000 conversations, the floor and the agents SDK's set-up cut against ours: ` +
+              `${rounds} rounds, each system once per round between two readings of the ceiling`,
+          );
+          const comparison = await saturationComparison({ emulatorUrl, vars, tempDir, prefix, conversations: options.conversations, seconds: options.saturationSeconds, rounds, log });
+          mixed = { ...mixed, comparison };
+          log(comparisonLines(comparison));
+          // What each SDK variant changes per event, metered like the table above: a new conversation's mention, and a fresh object that ignores its event.
+          for (const [mode, tag] of [["final-shape", "F"], ["used-only", "U"]] as const) {
+            worker.kill("SIGKILL");
+            await worker.exited;
+            const directory = tempDir(`cost-entry-sdk-${mode}-${prefix}`);
+            worker = await startWorker({ vars: { ...vars, BENCH_SDK_SCHEMA: mode }, persistTo: tempDir(`cost-sdk-${mode}-${prefix}`), entry: costEntry(tree, directory, "bench/worker-sdk-fresh.ts"), config: join(tree, "wrangler.toml") });
+            const variantRun = await measureCosts(worker, emulatorUrl, `${prefix}S${tag}`, events, ["slackMentionNewThread", "githubCommentUnmentionedOldIssue"]);
+            log(costTable(variantRun, `\n  ours, the agents SDK's set-up cut (${mode}), metered`));
+            sdkCosts[mode] = variantRun.types;
+          }
+        }
       }
       return { run, mixed };
     } finally {
@@ -463,8 +699,19 @@ export async function costSection(options: {
     run,
     ...(after.mixed ? { mixedSaturation: after.mixed } : {}),
     ...(before?.mixed ? { mixedSaturationBefore: before.mixed } : {}),
+    ...(Object.keys(sdkCosts).length ? { sdkSetupCut: sdkCosts } : {}),
     prices: PRICES,
   };
+}
+
+/** The comparison's medians, one line per system. */
+function comparisonLines(comparison: SaturationComparison): string {
+  const lines = [`  medians over ${comparison.rounds.length} rounds (ceiling ${fmt(comparison.median.ceiling.evPerSecond)} ev/s):`];
+  for (const system of Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]) {
+    const m = comparison.median[system];
+    lines.push(`    ${system.padEnd(20)} ${fmt(m.evPerSecond).padStart(7)} ev/s  ${fmt(m.overCeiling, 2)}× the ceiling   ${COMPARED_SYSTEMS[system].slice(0, 90)}`);
+  }
+  return lines.join("\n");
 }
 
 /** Before → after, per event type: the figures each cut moves. */
