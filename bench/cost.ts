@@ -326,6 +326,7 @@ export interface MixedSaturation {
 export const COMPARED_SYSTEMS = {
   floor: "floor: verify and parse; a reply in a thread answered at the ingress; a mention creates its conversation's object by name and writes one row before the 200 (bench/floor-worker.ts)",
   floorWithIndex: "floor, each reply in a thread first asking its channel's index object (one request, one row read), as ours asks its participation index",
+  floorWithTurn: "floor, and each mention's least turn: an alarm set with its row, one chat.postMessage after the 200, the row marked replied, the alarm deleted",
   sdkUsedOnly: "ours, the agents SDK's set-up cut in full: tables in their final shape, no ALTER TABLE, no tables for capabilities never used (bench/worker-sdk-fresh.ts, used-only)",
   sdkUsedOnlyParked: "the same, turns parked",
   sdkFinalShape: "ours, the agents SDK's tables created in their final shape, no ALTER TABLE (bench/worker-sdk-fresh.ts, final-shape)",
@@ -335,13 +336,30 @@ export const COMPARED_SYSTEMS = {
 } as const;
 export type ComparedSystem = keyof typeof COMPARED_SYSTEMS;
 
-/** One round: every system under the same mix, between two readings of the ceiling (the main Worker's no-op route). */
+/**
+ * One round: every system under the same mix, each right after a reading of the ceiling (the main
+ * Worker's no-op route), its ratio to that reading.
+ */
 export interface SaturationRound {
-  readonly ceilingBefore: LoadResult;
-  readonly ceilingAfter: LoadResult;
-  /** The mean of the two readings, ev/s. */
-  readonly ceiling: number;
-  readonly systems: Record<ComparedSystem, { readonly load: LoadResult; readonly overCeiling: number; readonly repliesMissing?: number }>;
+  readonly systems: Record<
+    ComparedSystem,
+    Measured & {
+      readonly ceiling: LoadResult & { readonly cpuMsPerEvent: number };
+      readonly overCeiling: number;
+      /** The ceiling's workerd CPU per event over the system's (turns included): the ratio a core of its own would allow. */
+      readonly cpuOverCeiling: number;
+    }
+  >;
+}
+
+/** One system's load: its throughput, and its workerd's CPU per answered event (idle rate subtracted). */
+export interface Measured {
+  readonly load: LoadResult;
+  /** Over the load alone. */
+  readonly cpuMsPerEvent: number;
+  /** Over the load and the turns it started, until their replies are in (the same as above where no turn runs). */
+  readonly cpuMsPerEventWithTurns: number;
+  readonly repliesMissing?: number;
 }
 
 export interface SaturationComparison {
@@ -350,8 +368,10 @@ export interface SaturationComparison {
   /** Events per batch (half mentions); each batch's mentions go to conversations no earlier batch of that Worker used. */
   readonly eventsPerBatch: number;
   readonly rounds: SaturationRound[];
-  /** Per system, the median over the rounds: ev/s and the ratio to its round's ceiling. */
-  readonly median: Record<ComparedSystem, { readonly evPerSecond: number; readonly overCeiling: number }> & { readonly ceiling: { readonly evPerSecond: number } };
+  /** Per system, the median over the rounds: ev/s and the ratio to the ceiling read just before it; the ceiling's median over every reading. */
+  readonly median: Record<ComparedSystem, { readonly evPerSecond: number; readonly overCeiling: number; readonly cpuMsPerEvent: number; readonly cpuMsPerEventWithTurns: number; readonly cpuOverCeiling: number }> & {
+    readonly ceiling: { readonly evPerSecond: number; readonly cpuMsPerEvent: number };
+  };
   readonly systems: typeof COMPARED_SYSTEMS;
 }
 
@@ -478,9 +498,9 @@ async function drainReplies(emulatorUrl: string, prefix: string, before: number,
 /**
  * The floor and the SDK variants against ours, under the same mix as `mixedSaturation`: four
  * Workers started side by side (ours, the floor, ours with the SDK's set-up cut two ways), then
- * `rounds` rounds, each measuring every system once between two readings of the ceiling, the
- * order rotated each round. The machine is shared: each ratio is to its own round's ceiling, and
- * the medians over the rounds are the figures.
+ * `rounds` rounds, each measuring every system once right after a reading of the ceiling, the
+ * order rotated each round. The machine is shared: each ratio is to the ceiling read just before,
+ * and the medians over the rounds are the figures.
  */
 async function saturationComparison(options: {
   emulatorUrl: string;
@@ -514,7 +534,19 @@ async function saturationComparison(options: {
       for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
       await closedLoop(worker.url, singleList(priming), 4, 30);
     }
-    await sleep(12_500);
+    // The runtime's own CPU doing nothing, per Worker process, read over the index's clock margin (subtracted below).
+    await sleep(2_500);
+    const idleFrom = workers.map((worker) => workerdCpu(worker));
+    const idleStarted = performance.now();
+    await sleep(10_000);
+    const idleMsPerSecond = new Map(workers.map((worker, i) => [worker, Math.max(0, (workerdCpu(worker) - idleFrom[i]!) / ((performance.now() - idleStarted) / 1000))]));
+    /** `run`, and the Worker's workerd CPU over it less its idle rate, in ms. */
+    const cpuOf = async <T>(worker: RunningWorker, run: () => Promise<T>): Promise<{ value: T; cpuMs: number }> => {
+      const cpu = workerdCpu(worker);
+      const started = performance.now();
+      const value = await run();
+      return { value, cpuMs: workerdCpu(worker) - cpu - idleMsPerSecond.get(worker)! * ((performance.now() - started) / 1000) };
+    };
     // Per Worker, the batches used so far: each batch's mentions go to conversations none before used (fresh objects).
     const used = new Map<RunningWorker, number>();
     const batchFor = async (worker: RunningWorker, channels: string) => {
@@ -524,25 +556,40 @@ async function saturationComparison(options: {
       return mixedEvents(channels, conversations).batch(70_000_000 + n * (eventsPerBatch / 2), eventsPerBatch);
     };
     const ceilingLoad = (await mixedEvents(`${prefix}C`, conversations).batch(70_000_000, 6000)).map((r) => ({ ...r, path: "/bench/ceiling" }));
-    const ceiling = () => closedLoop(main.url, singleList(ceilingLoad), connections, seconds);
+    const ceiling = async () => {
+      const { value, cpuMs } = await cpuOf(main, () => closedLoop(main.url, singleList(ceilingLoad), connections, seconds));
+      return { ...value, cpuMsPerEvent: cpuMs / Math.max(1, value.ok) };
+    };
+    /**
+     * One system's load; CPU per event over the load alone, and over the load and the turns it
+     * started until their replies are in (for a parked load, its turns run in that tail).
+     */
+    const measureLoad = async (worker: RunningWorker, channels: string, load: PreparedRequest[], options: { parked?: boolean; turns: boolean }): Promise<Measured> => {
+      if (options.parked) await parkTurns(emulatorUrl, seconds * 1000 + 2000, load.length);
+      const before = await replyCount(emulatorUrl, `C${channels}MX`);
+      const withTurns = await cpuOf(worker, async () => {
+        const alone = await cpuOf(worker, () => closedLoop(worker.url, singleList(load), connections, seconds));
+        if (options.parked) await fetch(`${emulatorUrl}/_emulator/faults`, { method: "DELETE" });
+        return { alone, repliesMissing: options.turns ? await drainReplies(emulatorUrl, channels, before, alone.value) : undefined };
+      });
+      const { alone, repliesMissing } = withTurns.value;
+      const n = Math.max(1, alone.value.ok);
+      return { load: alone.value, cpuMsPerEvent: alone.cpuMs / n, cpuMsPerEventWithTurns: withTurns.cpuMs / n, ...(repliesMissing === undefined ? {} : { repliesMissing }) };
+    };
     const product = (system: keyof typeof products, parked: boolean) => async () => {
       const { worker, channels } = products[system];
-      const load = await batchFor(worker, channels);
-      if (parked) await parkTurns(emulatorUrl, seconds * 1000 + 2000, load.length);
-      const before = await replyCount(emulatorUrl, `C${channels}MX`);
-      const result = await closedLoop(worker.url, singleList(load), connections, seconds);
-      if (parked) await fetch(`${emulatorUrl}/_emulator/faults`, { method: "DELETE" });
-      return { load: result, repliesMissing: await drainReplies(emulatorUrl, channels, before, result) };
+      return measureLoad(worker, channels, await batchFor(worker, channels), { parked, turns: true });
     };
-    const floorRun = (index: boolean) => async () => {
-      const load = (await batchFor(floor, `${prefix}L`)).map((r) => (index ? { ...r, path: `${r.path}?index=1` } : r));
-      return { load: await closedLoop(floor.url, singleList(load), connections, seconds) };
+    const floorRun = (query: "" | "?index=1" | "?turn=1") => async () => {
+      const load = (await batchFor(floor, `${prefix}L`)).map((r) => ({ ...r, path: `${r.path}${query}` }));
+      return measureLoad(floor, `${prefix}L`, load, { turns: query === "?turn=1" });
     };
-    const steps: [ComparedSystem, () => Promise<{ load: LoadResult; repliesMissing?: number }>][] = [
+    const steps: [ComparedSystem, () => Promise<Measured>][] = [
       ["ours", product("ours", false)],
       ["oursParked", product("ours", true)],
-      ["floor", floorRun(false)],
-      ["floorWithIndex", floorRun(true)],
+      ["floor", floorRun("")],
+      ["floorWithIndex", floorRun("?index=1")],
+      ["floorWithTurn", floorRun("?turn=1")],
       ["sdkFinalShape", product("sdkFinalShape", false)],
       ["sdkFinalShapeParked", product("sdkFinalShape", true)],
       ["sdkUsedOnly", product("sdkUsedOnly", false)],
@@ -550,30 +597,24 @@ async function saturationComparison(options: {
     ];
     const rounds: SaturationRound[] = [];
     for (let r = 0; r < options.rounds; r++) {
-      const ceilingBefore = await ceiling();
-      const measured: Partial<Record<ComparedSystem, { load: LoadResult; repliesMissing?: number }>> = {};
+      const systems: Partial<SaturationRound["systems"]> = {};
       for (let i = 0; i < steps.length; i++) {
-        // Rotated by a pair each round, so no system always runs first or last.
-        const [system, run] = steps[(i + 2 * r) % steps.length]!;
-        measured[system] = await run();
+        // Rotated by three each round, so no system always runs first or last.
+        const [system, run] = steps[(i + 3 * r) % steps.length]!;
+        // The machine is shared and its load comes and goes: each system is compared with a ceiling read just before it.
+        const before = await ceiling();
+        const m = await run();
+        systems[system] = { ceiling: before, ...m, overCeiling: m.load.throughput / before.throughput, cpuOverCeiling: before.cpuMsPerEvent / m.cpuMsPerEventWithTurns };
       }
-      const ceilingAfter = await ceiling();
-      const mean = (ceilingBefore.throughput + ceilingAfter.throughput) / 2;
-      const systems = Object.fromEntries(
-        (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]).map((system) => {
-          const m = measured[system]!;
-          return [system, { ...m, overCeiling: m.load.throughput / mean }];
-        }),
-      ) as SaturationRound["systems"];
-      rounds.push({ ceilingBefore, ceilingAfter, ceiling: mean, systems });
+      rounds.push({ systems: systems as SaturationRound["systems"] });
       options.log(
-        `  round ${r + 1}: ceiling ${fmt(ceilingBefore.throughput)} / ${fmt(ceilingAfter.throughput)} ev/s; ` +
+        `  round ${r + 1}: ` +
           (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[])
             .map((system) => {
-              const x = systems[system];
-              return `${system} ${fmt(x.load.throughput)} (${fmt(x.overCeiling, 2)}×${x.load.errors ? `, ${x.load.errors} non-2xx` : ""}${x.repliesMissing ? `, ${x.repliesMissing} replies missing` : ""})`;
+              const x = systems[system]!;
+              return `${system} ${fmt(x.load.throughput)} / ceiling ${fmt(x.ceiling.throughput)} = ${fmt(x.overCeiling, 2)}× (CPU ${fmt(x.cpuMsPerEventWithTurns, 2)} / ${fmt(x.ceiling.cpuMsPerEvent, 2)} ms/ev = ${fmt(x.cpuOverCeiling, 2)}×)${x.load.errors ? `, ${x.load.errors} non-2xx` : ""}${x.repliesMissing ? `, ${x.repliesMissing} replies missing` : ""}`;
             })
-            .join(", "),
+            .join("; "),
       );
     }
     const median = (values: number[]) => {
@@ -587,13 +628,25 @@ async function saturationComparison(options: {
       eventsPerBatch,
       rounds,
       median: {
-        ceiling: { evPerSecond: median(rounds.map((round) => round.ceiling)) },
         ...(Object.fromEntries(
-          (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]).map((system) => [
-            system,
-            { evPerSecond: median(rounds.map((round) => round.systems[system].load.throughput)), overCeiling: median(rounds.map((round) => round.systems[system].overCeiling)) },
-          ]),
-        ) as Record<ComparedSystem, { evPerSecond: number; overCeiling: number }>),
+          (Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]).map((system) => {
+            const of = (pick: (x: SaturationRound["systems"][ComparedSystem]) => number) => median(rounds.map((round) => pick(round.systems[system])));
+            return [
+              system,
+              {
+                evPerSecond: of((x) => x.load.throughput),
+                overCeiling: of((x) => x.overCeiling),
+                cpuMsPerEvent: of((x) => x.cpuMsPerEvent),
+                cpuMsPerEventWithTurns: of((x) => x.cpuMsPerEventWithTurns),
+                cpuOverCeiling: of((x) => x.cpuOverCeiling),
+              },
+            ];
+          }),
+        ) as unknown as Record<ComparedSystem, SaturationComparison["median"]["ours"]>),
+        ceiling: {
+          evPerSecond: median(rounds.flatMap((round) => Object.values(round.systems).map((x) => x.ceiling.throughput))),
+          cpuMsPerEvent: median(rounds.flatMap((round) => Object.values(round.systems).map((x) => x.ceiling.cpuMsPerEvent))),
+        },
       },
       systems: COMPARED_SYSTEMS,
     };
@@ -665,7 +718,7 @@ export async function costSection(options: {
           await worker.exited;
           log(
             `  saturation, 10,000 conversations, the floor and the agents SDK's set-up cut against ours: ` +
-              `${rounds} rounds, each system once per round between two readings of the ceiling`,
+              `${rounds} rounds, each system once per round right after a reading of the ceiling`,
           );
           const comparison = await saturationComparison({ emulatorUrl, vars, tempDir, prefix, conversations: options.conversations, seconds: options.saturationSeconds, rounds, log });
           mixed = { ...mixed, comparison };
@@ -706,10 +759,14 @@ export async function costSection(options: {
 
 /** The comparison's medians, one line per system. */
 function comparisonLines(comparison: SaturationComparison): string {
-  const lines = [`  medians over ${comparison.rounds.length} rounds (ceiling ${fmt(comparison.median.ceiling.evPerSecond)} ev/s):`];
+  const lines = [
+    `  medians over ${comparison.rounds.length} rounds (ceiling, median of every reading: ${fmt(comparison.median.ceiling.evPerSecond)} ev/s, ${fmt(comparison.median.ceiling.cpuMsPerEvent, 2)} ms of workerd CPU per event; each ratio is to the reading just before):`,
+  ];
   for (const system of Object.keys(COMPARED_SYSTEMS) as ComparedSystem[]) {
     const m = comparison.median[system];
-    lines.push(`    ${system.padEnd(20)} ${fmt(m.evPerSecond).padStart(7)} ev/s  ${fmt(m.overCeiling, 2)}× the ceiling   ${COMPARED_SYSTEMS[system].slice(0, 90)}`);
+    lines.push(
+      `    ${system.padEnd(20)} ${fmt(m.evPerSecond).padStart(7)} ev/s  ${fmt(m.overCeiling, 2)}× the ceiling;  workerd CPU ${fmt(m.cpuMsPerEvent, 2).padStart(6)} ms/ev, ${fmt(m.cpuMsPerEventWithTurns, 2).padStart(6)} with its turns = ${fmt(m.cpuOverCeiling, 2)}× by CPU   ${COMPARED_SYSTEMS[system].slice(0, 60)}`,
+    );
   }
   return lines.join("\n");
 }
