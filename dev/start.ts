@@ -36,12 +36,8 @@ for (const [port, what, flag] of [
   }
 }
 const { vars, overridden } = resolveDevVars(ROOT, emulatorUrl);
-const defaults = devOptions();
 const emulator = await startEmulator({
-  ...defaults,
-  // The playground delivers interactions to the Worker's endpoint, as Discord would once this is
-  // set in the Developer Portal, so `switchboard doctor --url` finds it set.
-  discord: { ...defaults.discord, interactionsEndpointUrl: `${workerUrl}/webhooks/discord/interactions` },
+  ...devOptions(undefined, workerUrl),
   port: emulatorPort,
   front: createPlayground({ workerUrl, emulatorUrl, vars }),
 });

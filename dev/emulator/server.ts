@@ -71,7 +71,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
 }
 
 /** Emulator options for `npm run dev`: the dev token, and a GitHub App when a public key is given. */
-export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: string }): EmulatorOptions {
+/**
+ * The emulated platforms as `npm run dev` and the tests use them. `workerUrl`: the Worker the
+ * playground delivers to, set as the Discord application's Interactions Endpoint URL as the
+ * Developer Portal would have it (so `switchboard doctor --worker-url` finds it set).
+ */
+export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: string }, workerUrl?: string): EmulatorOptions {
   return {
     github: {
       tokens: [DEV_GITHUB_TOKEN],
@@ -83,7 +88,11 @@ export function devOptions(app?: { id?: number; slug?: string; publicKeyPem: str
     },
     slack: { tokens: [DEV_SLACK.token], ...DEV_SLACK, users: DEV_SLACK_PEOPLE, oauth: DEV_SLACK_OAUTH },
     linear: { apiKeys: [DEV_LINEAR.apiKey], botUserId: DEV_LINEAR.botUserId, organizationId: DEV_LINEAR.organizationId },
-    discord: { tokens: [DEV_DISCORD.token], applicationId: DEV_DISCORD.applicationId },
+    discord: {
+      tokens: [DEV_DISCORD.token],
+      applicationId: DEV_DISCORD.applicationId,
+      ...(workerUrl ? { interactionsEndpointUrl: `${workerUrl}/webhooks/discord/interactions` } : {}),
+    },
   };
 }
 

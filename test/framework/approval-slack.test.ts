@@ -1,6 +1,5 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { blockActions } from "../../dev/slack-events.ts";
 import { TEST_SLACK } from "../env.ts";
 import { conversation, settled, snapshot } from "../support/agents.ts";
 import { emulatorUrl, injectFault, waitFor } from "../support/emulator.ts";
@@ -8,6 +7,7 @@ import { eventCallback, mentionEvent, newTs, postEvent, postInteraction, slackSt
 import { hold } from "./deployer-agent.ts";
 import type { ConversationAgent } from "./worker.ts";
 import { parkedOn, expireUnanswered, deploysOf } from "./approvals.ts";
+import { approvalPress, approvalRequest } from "../support/tickets.ts";
 
 const keyOf = (channel: string, ts: string) => `slack:${TEST_SLACK.teamId}:${channel}:${ts}`;
 const ADMIN = { id: "U0ADMIN001", name: "ada" };
@@ -19,25 +19,8 @@ async function thread(channel: string): Promise<Message[]> {
   return ((await slackState()).channels[channel] ?? []) as unknown as Message[];
 }
 
-/** The bot's approval request in the thread, and the id its buttons carry. */
-async function request(channel: string) {
-  return waitFor("the approval request", async () => {
-    const message = (await thread(channel)).find((m) => m.blocks?.some((b) => b.type === "actions"));
-    const button = message?.blocks?.find((b) => b.type === "actions")?.elements?.[0];
-    return message && button ? { message, id: button.value! } : null;
-  });
-}
-
-async function press(channel: string, root: string, who: { id: string; name: string }, approve: boolean) {
-  const { message, id } = await request(channel);
-  const payload = blockActions(TEST_SLACK, {
-    user: who,
-    channel,
-    message: { ts: message.ts, thread_ts: root },
-    actionId: approve ? "switchboard_approve" : "switchboard_deny",
-    value: id,
-    label: approve ? "Approve" : "Deny",
-  });
+async function press(channel: string, rootTs: string, who: { id: string; name: string }, approve: boolean) {
+  const payload = await approvalPress(channel, rootTs, who, approve);
   return { response: await postInteraction(payload), payload };
 }
 
@@ -79,9 +62,9 @@ describe("approval gates on Slack: Block Kit buttons, durable while waiting", ()
     expect(waiting.schedules).toEqual([{ callback: "expireApproval", time: Math.floor(parked.last!.approval!.expiresAt / 1000) }]);
     expect(parked.last!.approval!.expiresAt - Date.now()).toBeGreaterThan(23 * 3_600_000);
     // The request, as Slack shows it: the agent, what it will do, Approve and Deny.
-    const { message } = await request(channel);
+    const { message } = await approvalRequest(channel, root);
     expect(message.thread_ts).toBe(root);
-    expect(message.blocks!.find((b) => b.type === "actions")!.elements!.map((e) => [e.action_id, e.text?.text])).toEqual([
+    expect(message.blocks!.find((b) => b.type === "actions")!.elements!.map((e) => [e.action_id, typeof e.text === "string" ? e.text : e.text?.text])).toEqual([
       ["switchboard_approve", "Approve"],
       ["switchboard_deny", "Deny"],
     ]);
@@ -122,7 +105,7 @@ describe("approval gates on Slack: Block Kit buttons, durable while waiting", ()
     const still = await snapshot(key);
     expect(still.parked).toBe(1);
     expect(deploysOf(service)).toEqual([]);
-    expect((await request(channel)).message.blocks!.some((b) => b.type === "actions")).toBe(true);
+    expect((await approvalRequest(channel, root)).message.blocks!.some((b) => b.type === "actions")).toBe(true);
   });
 
   it("a double click and a redelivered interaction change nothing", async () => {

@@ -40,19 +40,22 @@ export async function approvalRequest(channel: string, root: string) {
   });
 }
 
+/** The signed `block_actions` payload of `who` pressing Approve (or Deny) on the thread's request. */
+export async function approvalPress(channel: string, root: string, who: { id: string; name: string }, approve = true) {
+  const { message, id } = await approvalRequest(channel, root);
+  return blockActions(TEST_SLACK, {
+    user: who,
+    channel,
+    message: { ts: message.ts, thread_ts: root },
+    actionId: approve ? "switchboard_approve" : "switchboard_deny",
+    value: id,
+    label: approve ? "Approve" : "Deny",
+  });
+}
+
 /** Presses Approve (or Deny) on the thread's request as `who`. */
 export async function press(channel: string, root: string, who: { id: string; name: string }, approve = true): Promise<Response> {
-  const { message, id } = await approvalRequest(channel, root);
-  return postInteraction(
-    blockActions(TEST_SLACK, {
-      user: who,
-      channel,
-      message: { ts: message.ts, thread_ts: root },
-      actionId: approve ? "switchboard_approve" : "switchboard_deny",
-      value: id,
-      label: approve ? "Approve" : "Deny",
-    }),
-  );
+  return postInteraction(await approvalPress(channel, root, who, approve));
 }
 
 /** The bot's plain replies in the thread (not its approval requests). */
