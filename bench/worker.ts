@@ -10,8 +10,9 @@ export { DiscordGateway, Installation, InstallationIndex, ParticipationIndex, Us
 
 /** The production conversation object, plus what the sandbox benchmark asks of it (bench only). */
 export class ConversationAgent extends ProductionConversation {
-  /** Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would. */
+  /** Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would; 0 only wakes (or touches) it. */
   async benchWorkspace(files: number): Promise<{ bytes: number }> {
+    if (files === 0) return { bytes: 0 };
     const workspace = openWorkspace(this.ctx.storage.sql, () => this.name);
     let bytes = 0;
     for (let i = 0; i < files; i++) {
