@@ -415,18 +415,16 @@ function mixedEvents(prefix: string, conversations: number) {
  * joined, against the same requests sent to the ceiling route; once with the turns running beside
  * the accepts, once with them parked (their first Slack call held), as the ack section does.
  */
-async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefix: string, conversations: number, seconds: number, options: { primeIndex?: boolean } = {}): Promise<MixedSaturation> {
+async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefix: string, conversations: number, seconds: number): Promise<MixedSaturation> {
   const connections = 32;
   const { chatter, batch } = mixedEvents(prefix, conversations);
   const drain = (before: number, run: LoadResult) => drainReplies(emulatorUrl, prefix, before, run);
   // Each channel's participation index begins keeping count now, as a running Worker's has; the
   // threads measured start after its clock margin.
-  if (options.primeIndex !== false) {
-    const priming: PreparedRequest[] = [];
-    for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
-    await closedLoop(worker.url, singleList(priming), 4, 30);
-    await sleep(12_500);
-  }
+  const priming: PreparedRequest[] = [];
+  for (let i = 0; i < 50; i++) priming.push(await chatter(i, Math.floor(Date.now() / 1000)));
+  await closedLoop(worker.url, singleList(priming), 4, 30);
+  await sleep(12_500);
   const count = 6000;
   const load = await batch(70_000_000, count);
   const ceiling = await closedLoop(worker.url, singleList(load.map((r) => ({ ...r, path: "/bench/ceiling" }))), connections, seconds);
@@ -452,7 +450,7 @@ async function mixedSaturation(worker: RunningWorker, emulatorUrl: string, prefi
   };
 }
 
-/** The floor's wrangler config, written outside the tree: one SQLite-backed class, bound as FLOOR. */
+/** The floor's wrangler config, written outside the tree: its two SQLite-backed classes, bound as FLOOR and FLOOR_INDEX. */
 function floorConfig(directory: string): string {
   const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-10-01";
@@ -518,9 +516,16 @@ async function saturationComparison(options: {
   const workers: RunningWorker[] = [];
   try {
     const start = async (name: string, extra: Record<string, string>, entry: string, config?: string) => {
-      const worker = await startWorker({ vars: { ...vars, ...extra }, persistTo: tempDir(`cmp-${name}-${prefix}`), entry, ...(config ? { config } : {}) });
-      workers.push(worker);
-      return worker;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const worker = await startWorker({ vars: { ...vars, ...extra }, persistTo: tempDir(`cmp-${name}-${prefix}`), entry, ...(config ? { config } : {}) });
+          workers.push(worker);
+          return worker;
+        } catch (error) {
+          // The free port startWorker picked was taken before wrangler bound it (others run on this machine too): once more.
+          if (attempt === 3 || !String(error).includes("Address already in use")) throw error;
+        }
+      }
     };
     const main = await start("ours", {}, join(ROOT, "bench/worker.ts"));
     const floor = await start("floor", {}, join(ROOT, "bench/floor-worker.ts"), floorConfig(tempDir(`cmp-floor-config-${prefix}`)));
