@@ -317,9 +317,12 @@ try {
 
   // ---- 2b. Live turns: first visible progress, streaming, telemetry ---------------------------
   if (runs("live")) {
-    console.log(`\n2b. Live turns: ${LIVE_TURNS} mentions in ${LIVE_TURNS} new conversations at ${TURN_RATE} ev/s, three ways on fresh Workers\n`);
+    console.log(`\n2b. Live turns: ${LIVE_TURNS} mentions in ${LIVE_TURNS} new conversations at ${TURN_RATE} ev/s, answers paced as in npm run dev, three ways on fresh Workers\n`);
+    // Paced as in `npm run dev` (its answers arrive as a language model's do, a few words at a
+    // time), so a streamed reply has several pieces: the pace is timers, not CPU.
+    const paced = { EMBEDDED_STREAM_PACE_MS: devVars(emulator.url).EMBEDDED_STREAM_PACE_MS! };
     const pass = async (name: string, overrides: Record<string, string>) => {
-      const w = await startWorker({ vars: { ...vars, ...overrides }, persistTo: tempDir(`live-${name}`), entry: BENCH_ENTRY });
+      const w = await startWorker({ vars: { ...vars, ...paced, ...overrides }, persistTo: tempDir(`live-${name}`), entry: BENCH_ENTRY });
       const prefix = `LV${name.slice(0, 2).toUpperCase()}`;
       const events = await mentions(LIVE_TURNS, LIVE_TURNS, prefix);
       const accepted = new Map<string, number>();
