@@ -23,8 +23,14 @@ export interface EmbeddedTurn {
   need(tool: string): boolean;
 }
 
-/** One step: call a tool, or answer (which ends the turn). */
-export type EmbeddedDecision = { readonly tool: string; readonly input: Record<string, JSONValue> } | { readonly text: string };
+/**
+ * One step: call a tool, or answer (which ends the turn). A call may `say` a few words first, as
+ * a language model often does ("Let me look that up."): a live reply opens on them, and the tool
+ * steps show under them while they run.
+ */
+export type EmbeddedDecision =
+  | { readonly tool: string; readonly input: Record<string, JSONValue>; readonly say?: string }
+  | { readonly text: string };
 
 /**
  * An offline, deterministic stand-in for a language model: it drives the same tool loop a real
@@ -126,10 +132,14 @@ function estimatedInput(prompt: readonly LanguageModelV4Message[]): number {
 
 function generated(decision: EmbeddedDecision & { step: number }, inputTokens: number): LanguageModelV4GenerateResult {
   const calling = "tool" in decision;
-  const output = calling ? JSON.stringify(decision.input) : decision.text;
+  const said = calling && decision.say ? decision.say : "";
+  const output = calling ? said + JSON.stringify(decision.input) : decision.text;
   return {
     content: calling
-      ? [{ type: "tool-call", toolCallId: `call_${decision.tool}_${decision.step}`, toolName: decision.tool, input: JSON.stringify(decision.input) }]
+      ? [
+          ...(said ? [{ type: "text" as const, text: said }] : []),
+          { type: "tool-call", toolCallId: `call_${decision.tool}_${decision.step}`, toolName: decision.tool, input: JSON.stringify(decision.input) },
+        ]
       : [{ type: "text", text: decision.text }],
     finishReason: { unified: calling ? "tool-calls" : "stop", raw: undefined },
     usage: {

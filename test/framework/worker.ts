@@ -7,6 +7,7 @@ import type { NormalizedEvent } from "../../src/event.ts";
 import { createSwitchboard } from "../../src/switchboard.ts";
 import { standup } from "../../examples/standup/index.ts";
 import { deployer } from "./deployer-agent.ts";
+import { lookup } from "./lookup-agent.ts";
 import { notes } from "./notes-agent.ts";
 import { reproducer } from "./reproducer-agent.ts";
 import { dayBudget, teamBudget, turnBudget } from "./spender-agents.ts";
@@ -16,9 +17,10 @@ export const STANDUP_ROUTE = { agent: standup, channel: "slack", when: (event: N
 
 const switchboard = createSwitchboard({
   channels,
-  agents: [notes, deployer, turnBudget, dayBudget, teamBudget, standup, reproducer, ...agents],
+  agents: [notes, lookup, deployer, turnBudget, dayBudget, teamBudget, standup, reproducer, ...agents],
   routes: [
     { agent: notes, channel: "slack", conversation: "slack:*:CNOTES*" },
+    { agent: lookup, channel: "slack", conversation: "slack:*:CLOOKUP*" },
     { agent: deployer, conversation: /^(slack:[^:]+:CDEPLOY|discord:[^:]+:9\d*|github:[^/]+\/deploy-|linear:)/ },
     { agent: turnBudget, conversation: "slack:*:CTURN*" },
     { agent: dayBudget, conversation: "slack:*:CDAY*" },
