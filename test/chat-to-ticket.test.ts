@@ -90,6 +90,11 @@ describe("chat → ticket", () => {
     expect(issue!.labels.map((label) => label.name)).toEqual(["bug"]);
     expect(done.last?.reply).toContain(`Filed **${owner}/${repo}#${issue!.number}**`);
     expect((await replies(channel, root)).filter((reply) => reply.includes(issue!.html_url))).toHaveLength(1);
+    // Two messages in the thread: the answer, which grew from the first words with the search as
+    // its task, and the request above which it was asked.
+    const thread = (await threadMessages(channel, root)) as unknown as { text: string; blocks?: unknown[]; tasks?: { title: string; status: string }[] }[];
+    expect(thread).toHaveLength(2);
+    expect(thread[0]).toMatchObject({ text: done.last!.reply, tasks: [{ title: "Search issues", status: "complete" }] });
   });
 
   it("a Slack report in a channel mapped to Linear becomes one Linear issue with its label and priority", async () => {

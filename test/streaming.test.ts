@@ -29,6 +29,9 @@ describe("Slack: the answer grows in place, in one streaming message", () => {
     expect(message!.text).toBe(state.last!.reply);
     expect(message!.streaming).toBe(false);
     expect(message!.appends).toBeGreaterThanOrEqual(1);
+    // Triage's tool step showed under its first words, as a task that ended complete (this
+    // channel files into no tracker: the search finds nothing, which is no error).
+    expect(message!.tasks).toEqual([expect.objectContaining({ title: "Search issues", status: "complete" })]);
     expect(message!.metadata).toEqual({ event_type: "switchboard_reply", event_payload: { key: expect.any(String) } });
     const calls = (await slackCalls(channel)).map((call) => call.path);
     expect(calls.filter((path) => path === "/chat.startStream")).toHaveLength(1);

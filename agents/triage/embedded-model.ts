@@ -35,7 +35,7 @@ async function decide(turn: EmbeddedTurn): Promise<EmbeddedDecision> {
   if (results.has("search_issues") || results.has("file_ticket") || results.has("add_to_ticket")) return fileOrAdd(turn);
   // A slash command has no thread to ask for approval in: it is answered, not filed.
   if (CHAT_CHANNELS.has(event.channel) && event.addressedToBot && event.kind !== "command" && need("search_issues") && !ticketInThread(history) && fileable(event.text)) {
-    return { tool: "search_issues", input: {} };
+    return { say: "Let me look into this. ", tool: "search_issues", input: {} };
   }
   if (ISSUE_KINDS.has(event.kind) || (event.title && history.length === 0)) {
     // A report with a JavaScript or TypeScript snippet: the repository files it imports are
@@ -139,15 +139,14 @@ function fileOrAdd({ event, results, need }: EmbeddedTurn): EmbeddedDecision {
   const classified = classifyIssue(report);
   const missing = classified.label === "bug" ? detectMissingInfo(report) : [];
   const asks = missing.length > 0 ? ["", "To help someone pick this up, please add here:", ...missing.map((item) => `- ${item}`)] : [];
-  if (!search?.ok) {
-    // No tracker for this channel: triage the message as before; any other failure is said.
-    const unmapped = search && /no tracker is set/.test(search.error);
+  const found = search?.ok ? (search.value as { tracker: string | null; duplicate: { id: string; title: string; state: string; url: string; similarity: number } | null }) : null;
+  if (!found?.tracker) {
+    // No tracker for this channel: triage the message as before; a failed search is said.
     const verdict = answerFollowUp(event, []);
-    return { text: unmapped || !search ? verdict : `${verdict}
+    return { text: search && !search.ok ? `${verdict}
 
-I could not search the tracker: ${search.error}` };
+I could not search the tracker: ${search.error}` : verdict };
   }
-  const found = search.value as { tracker: string; duplicate: { id: string; title: string; state: string; url: string; similarity: number } | null };
   const duplicate = found.duplicate;
   if (duplicate && need("add_to_ticket")) return { tool: "add_to_ticket", input: { ticket: duplicate.id, title: duplicate.title, state: duplicate.state } };
   if (!duplicate && need("file_ticket")) {

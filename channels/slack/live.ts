@@ -19,7 +19,7 @@ const FLUSH_MS = 400;
 export async function openSlackStream(client: SlackAPIClient, target: SlackTarget, effect: EffectContext): Promise<LiveReply> {
   if (effect.replay) {
     const open = await findOpenStream(client, target);
-    if (open) return slackStream(client, target, open);
+    if (open) return slackStream(client, target, open, true);
   }
   const started = await slackCall("chat.startStream", () =>
     client.chat.startStream({ channel: target.channelId, thread_ts: target.threadTs, chunks: [{ type: "plan_update", title: "Working on it" }] }),
@@ -33,11 +33,13 @@ export async function openSlackStream(client: SlackAPIClient, target: SlackTarge
  * answer in any case: chat.stopStream when the stream already shows exactly it, otherwise (a
  * resumed turn, a lost piece) chat.update replaces what it shows.
  */
-export function slackStream(client: SlackAPIClient, target: SlackTarget, ts: string): LiveReply {
+export function slackStream(client: SlackAPIClient, target: SlackTarget, ts: string, resumed = false): LiveReply {
   let buffer = "";
   let shown = "";
   let lastSend = Date.now();
-  let complete = true;
+  // A stream an earlier attempt opened (a crash, a turn parked on an approval) already shows
+  // what that attempt sent, which this one does not know: `finish` replaces it whole.
+  let complete = !resumed;
 
   async function send(chunks: Parameters<SlackAPIClient["chat"]["appendStream"]>[0]["chunks"]): Promise<void> {
     await slackCall("chat.appendStream", () => client.chat.appendStream({ channel: target.channelId, ts, chunks }));

@@ -49,7 +49,7 @@ export function slackOutbound(target: SlackTarget, config: SlackConfig): Outboun
       ? {}
       : {
           openLive: (effect: EffectContext) => openSlackStream(client(), target, effect),
-          resumeLive: (id: string) => slackStream(client(), target, id),
+          resumeLive: (id: string) => slackStream(client(), target, id, true),
         }),
 
     async requestApproval(request, effect) {

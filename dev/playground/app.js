@@ -374,7 +374,8 @@ const slack = {
       // A streamed answer (chat.startStream … stopStream) grows as the calls arrive; its tool steps show as tasks.
       if (m.streaming) node.classList.add("streaming");
       if (m.streaming && !m.text) node.lastChild.replaceChildren(el("span", { class: "hint" }, "…"));
-      if (m.tasks?.length) node.lastChild.prepend(el("ul", { class: "tasks" }, m.tasks.map((task) => el("li", {}, `${TASK_MARKS[task.status] ?? "•"} ${task.title}${task.output ? ` — ${task.output}` : ""}`))));
+      // Above the text, as Slack shows a stream's plan: the message's text stays its own.
+      if (m.tasks?.length) node.insertBefore(el("ul", { class: "tasks" }, m.tasks.map((task) => el("li", {}, `${TASK_MARKS[task.status] ?? "•"} ${task.title}${task.output ? ` — ${task.output}` : ""}`))), node.lastChild);
       return node;
     };
     // The bot's Block Kit messages: sections, context lines, and buttons that send block_actions as the person acted as.

@@ -414,6 +414,8 @@ describe("playground in a real browser", () => {
     // Whole, not half-streamed: the stream was stopped.
     await inGlobex.and(page.locator(":not(.streaming)")).waitFor({ timeout: 30_000 });
     expect(await inGlobex.locator(".body").textContent()).toMatch(/^This reads like a bug report \(\d+%\): .+\.$/);
+    // Its tool step, shown above the answer as the stream's task.
+    expect(await inGlobex.locator(".tasks").textContent()).toBe("✓ Search issues");
     await expect.poll(() => page.locator("#agent-key").textContent(), { timeout: 10_000 }).toMatch(new RegExp(`^slack:${globex.teamId}:C${globex.teamId.slice(1)}:`));
     await page.screenshot({ path: join(OUTPUT, "playground-slack-workspaces.png"), fullPage: true });
 

@@ -14,11 +14,18 @@ const SHOWN_CANDIDATES = 5;
 
 /** The tracker this chat conversation files into, ready to use; throws what the model should tell the person. */
 function trackerOf(context: ToolContext): Tracker {
+  const tracker = mappedTracker(context);
+  if (!tracker) throw new TrackerUnavailable(`no tracker is set for this ${chatChannel(context)!.platform} channel (TICKET_TRACKERS)`);
+  return tracker;
+}
+
+/** As trackerOf, but null for a chat channel TICKET_TRACKERS maps nowhere: a search there finds nothing, which is no error. */
+function mappedTracker(context: ToolContext): Tracker | null {
   const chat = chatChannel(context);
   if (!chat) throw new TrackerUnavailable("tickets are filed from Slack and Discord conversations only");
   const settings = context.settings?.() as TicketSettings | undefined;
   const ref = settings && trackerFor(settings, chat.platform, chat.channelId);
-  if (!ref) throw new TrackerUnavailable(`no tracker is set for this ${chat.platform} channel (TICKET_TRACKERS)`);
+  if (!ref) return null;
   const config = context.channelConfig?.(ref.kind);
   if (config === undefined) throw new TrackerUnavailable(`${trackerName(ref)} cannot be reached: the ${ref.kind} channel is not enabled`);
   return ref.kind === "github"
@@ -55,10 +62,12 @@ export function chatTicketTools(platform: "slack" | "discord"): { search_issues:
       channel: platform,
       description:
         "Search this channel's tracker (a GitHub repository or a Linear team) for tickets like the report. Returns the tracker, " +
-        "candidates ranked by similarity (0–1), and `duplicate`: the candidate similar enough to be the same problem, or null.",
+        "candidates ranked by similarity (0–1), and `duplicate`: the candidate similar enough to be the same problem, or null. " +
+        "`tracker` is null where this channel files into no tracker: nothing to search, and no ticket to offer.",
       inputSchema: z.object({ report: z.string().min(1).max(20_000).optional().describe("The report's text; by default the message being answered.") }),
       async execute({ report }, context) {
-        const tracker = trackerOf(context);
+        const tracker = mappedTracker(context);
+        if (!tracker) return { tracker: null, candidates: [], duplicate: null };
         const asked = chatReport(report ?? context.event.text);
         const mine = reportVector(asked);
         const found = await tracker.search(asked);
