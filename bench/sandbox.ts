@@ -19,6 +19,12 @@ const MEMORY_CONVERSATIONS = Number(process.env.BENCH_WORKSPACE_CONVERSATIONS ??
 const MEMORY_ROUNDS = Number(process.env.BENCH_WORKSPACE_ROUNDS ?? 3);
 /** Files per conversation in the variant with a workspace (BENCH_WORKSPACE_FILES=1 isolates what the workspace costs before its content). */
 const WORKSPACE_FILES = Number(process.env.BENCH_WORKSPACE_FILES ?? 50);
+/**
+ * Temporary (issue 20): how the workspace variant's files are written (bench/worker.ts): `workspace`
+ * (the default, @cloudflare/shell's Workspace), `plain1`, `plain9`, `shape`; a comma list measures
+ * each in turn within every round and reports each, the first as the section's result.
+ */
+const WORKSPACE_VARIANTS = (process.env.BENCH_WORKSPACE_VARIANT ?? "workspace").split(",").map((v) => v.trim()).filter(Boolean);
 /** workerd evicts a Durable Object 10 s after its last request: each conversation is touched well within that. */
 const TOUCH_AFTER_MS = 4000;
 
@@ -49,6 +55,8 @@ export interface SandboxBench {
     extraRssPerConversationBytes: number;
     /** extraPerConversationBytes of each round (its bare and its with-files variant). */
     extraPerConversationRoundsBytes: number[];
+    /** Temporary (issue 20), with BENCH_WORKSPACE_VARIANT: each variant's median and rounds; the fields above are the first variant's. */
+    variants?: Record<string, { extraPerConversationBytes: number; extraPerConversationRoundsBytes: number[] }>;
   };
 }
 
@@ -70,30 +78,42 @@ export async function benchSandbox(options: { vars: Record<string, string>; temp
   // conversations their files and samples again (paired, so the spread between processes in what a
   // bare conversation costs does not land in the difference); a second fresh workerd wakes them
   // bare only, for the live JS heap after a full collection to compare with the first's.
-  const rounds: Extra[] = [];
+  const roundsOf = new Map<string, Extra[]>(WORKSPACE_VARIANTS.map((v) => [v, []]));
   let fileBytes = 0;
   for (let round = 0; round < MEMORY_ROUNDS; round++) {
-    const paired = await workspaceMemory(options, true);
-    const bareOnly = await workspaceMemory(options, false);
-    fileBytes = paired.fileBytes;
-    const extra = {
-      bare: paired.bare,
-      withFiles: paired.withFiles!,
-      native: (paired.withFiles!.native - paired.bare.native) / MEMORY_CONVERSATIONS,
-      liveJs: (paired.liveJsBytes - bareOnly.liveJsBytes) / MEMORY_CONVERSATIONS,
-      rss: (paired.withFiles!.rss - paired.bare.rss) / MEMORY_CONVERSATIONS,
-      mapped: (paired.withFiles!.mapped - paired.bare.mapped) / MEMORY_CONVERSATIONS,
-    };
-    rounds.push(extra);
-    options.log(
-      `    round ${round + 1}: bare ${kib(extra.bare.rss / MEMORY_CONVERSATIONS)}, with files ${kib(extra.withFiles.rss / MEMORY_CONVERSATIONS)} of VmRSS per conversation; ` +
-        `${kib(extra.native + extra.liveJs)} more (native ${kib(extra.native)}, of it mapped files ${kib(extra.mapped)}; live JS ${kib(extra.liveJs)}); raw VmRSS difference ${kib(extra.rss)}`,
-    );
+    for (const variant of WORKSPACE_VARIANTS) {
+      const rounds = roundsOf.get(variant)!;
+      const paired = await workspaceMemory(options, true, variant);
+      const bareOnly = await workspaceMemory(options, false, variant);
+      fileBytes = paired.fileBytes;
+      const extra = {
+        bare: paired.bare,
+        withFiles: paired.withFiles!,
+        native: (paired.withFiles!.native - paired.bare.native) / MEMORY_CONVERSATIONS,
+        liveJs: (paired.liveJsBytes - bareOnly.liveJsBytes) / MEMORY_CONVERSATIONS,
+        rss: (paired.withFiles!.rss - paired.bare.rss) / MEMORY_CONVERSATIONS,
+        mapped: (paired.withFiles!.mapped - paired.bare.mapped) / MEMORY_CONVERSATIONS,
+      };
+      rounds.push(extra);
+      options.log(
+        `    ${WORKSPACE_VARIANTS.length > 1 ? `[${variant}] ` : ""}round ${round + 1}: bare ${kib(extra.bare.rss / MEMORY_CONVERSATIONS)}, with files ${kib(extra.withFiles.rss / MEMORY_CONVERSATIONS)} of VmRSS per conversation; ` +
+          `${kib(extra.native + extra.liveJs)} more (native ${kib(extra.native)}, of it mapped files ${kib(extra.mapped)}; live JS ${kib(extra.liveJs)}); raw VmRSS difference ${kib(extra.rss)}`,
+      );
+    }
   }
   const total = (extra: Extra) => extra.native + extra.liveJs;
-  const mid = [...rounds].sort((x, y) => total(x) - total(y))[Math.floor(rounds.length / 2)]!;
+  const midOf = (rounds: Extra[]) => [...rounds].sort((x, y) => total(x) - total(y))[Math.floor(rounds.length / 2)]!;
+  for (const [variant, rounds] of WORKSPACE_VARIANTS.length > 1 ? roundsOf : []) {
+    const mid = midOf(rounds);
+    options.log(
+      `  [${variant}] ${kib(total(mid))} more per conversation, median of ${rounds.length} rounds (native ${kib(mid.native)}, of it mapped files ${kib(mid.mapped)}; live JS ${kib(mid.liveJs)}; ` +
+        `rounds ${rounds.map((r) => kib(total(r))).join(", ")}); bare ${kib(mid.bare.rss / MEMORY_CONVERSATIONS)} of VmRSS per conversation`,
+    );
+  }
+  const rounds = roundsOf.get(WORKSPACE_VARIANTS[0]!)!;
+  const mid = midOf(rounds);
   options.log(
-    `  ${MEMORY_CONVERSATIONS} live conversations, median of ${MEMORY_ROUNDS} rounds: VmRSS ${kib(mid.bare.rss / MEMORY_CONVERSATIONS)} each without a workspace, ` +
+    `  ${WORKSPACE_VARIANTS.length > 1 ? `[${WORKSPACE_VARIANTS[0]}] ` : ""}${MEMORY_CONVERSATIONS} live conversations, median of ${MEMORY_ROUNDS} rounds: VmRSS ${kib(mid.bare.rss / MEMORY_CONVERSATIONS)} each without a workspace, ` +
       `${kib(mid.withFiles.rss / MEMORY_CONVERSATIONS)} with ${WORKSPACE_FILES} files (${(fileBytes / 1024).toFixed(0)} KiB): ${kib(total(mid))} more per conversation ` +
       `(native ${kib(mid.native)}, of it mapped files ${kib(mid.mapped)}; live JS ${kib(mid.liveJs)}; rounds ${rounds.map((r) => kib(total(r))).join(", ")}; target ≤ 200 KiB); raw VmRSS difference ${kib(mid.rss)}`,
   );
@@ -112,6 +132,9 @@ export async function benchSandbox(options: { vars: Record<string, string>; temp
       extraMappedPerConversationBytes: mid.mapped,
       extraRssPerConversationBytes: mid.rss,
       extraPerConversationRoundsBytes: rounds.map(total),
+      ...(WORKSPACE_VARIANTS.length > 1 || WORKSPACE_VARIANTS[0] !== "workspace"
+        ? { variants: Object.fromEntries([...roundsOf].map(([variant, r]) => [variant, { extraPerConversationBytes: total(midOf(r)), extraPerConversationRoundsBytes: r.map(total) }])) }
+        : {}),
     },
   };
 }
@@ -191,8 +214,8 @@ function mappedBytes(pid: number): number {
  * the live JS heap is read at the end after a full collection forced through the inspector (a heap
  * snapshot, which costs workerd hundreds of MiB: nothing is sampled after it).
  */
-async function workspaceMemory(options: { vars: Record<string, string>; tempDir: (name: string) => string }, withFiles: boolean): Promise<{ bare: Sample; withFiles?: Sample; liveJsBytes: number; fileBytes: number }> {
-  const worker = await startWorker({ vars: options.vars, persistTo: options.tempDir(`workspace-${withFiles ? "files" : "bare"}-${Date.now()}`), entry: BENCH_ENTRY });
+async function workspaceMemory(options: { vars: Record<string, string>; tempDir: (name: string) => string }, withFiles: boolean, variant = "workspace"): Promise<{ bare: Sample; withFiles?: Sample; liveJsBytes: number; fileBytes: number }> {
+  const worker = await startWorker({ vars: options.vars, persistTo: options.tempDir(`workspace-${variant}-${withFiles ? "files" : "bare"}-${Date.now()}`), entry: BENCH_ENTRY });
   const inspector = await inspect(worker.inspectorPort);
   let keeping = true;
   let keepAlive: Promise<void> = Promise.resolve();
@@ -215,7 +238,7 @@ async function workspaceMemory(options: { vars: Record<string, string>; tempDir:
 
     const touched = new Map<string, number>();
     const touch = async (key: string, count: number) => {
-      const { value } = await post(worker, "/bench/workspace", { key, files: count });
+      const { value } = await post(worker, "/bench/workspace", { key, files: count, variant });
       touched.set(key, Date.now());
       return Number(value.bytes);
     };
@@ -227,7 +250,7 @@ async function workspaceMemory(options: { vars: Record<string, string>; tempDir:
       }
     })();
 
-    for (let i = 0; i < 5; i++) await post(worker, "/bench/workspace", { key: `github:bench/warm-${i}#1`, files: WORKSPACE_FILES });
+    for (let i = 0; i < 5; i++) await post(worker, "/bench/workspace", { key: `github:bench/warm-${i}#1`, files: WORKSPACE_FILES, variant });
     await sleep(12_000); // the warm-up conversations are evicted: the idle counts none of them
     const idle = await sample();
     const keys = Array.from({ length: MEMORY_CONVERSATIONS }, (_, i) => `github:bench/memory-${i}#1`);

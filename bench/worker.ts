@@ -10,9 +10,13 @@ export { DiscordGateway, Installation, InstallationIndex, ParticipationIndex, Us
 
 /** The production conversation object, plus what the sandbox benchmark asks of it (bench only). */
 export class ConversationAgent extends ProductionConversation {
-  /** Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would; 0 only wakes (or touches) it. */
-  async benchWorkspace(files: number): Promise<{ bytes: number }> {
+  /**
+   * Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would; 0 only wakes (or touches) it.
+   * `variant` (BENCH_WORKSPACE_VARIANT, temporary, for issue 20) writes the same files another way instead of through the Workspace.
+   */
+  async benchWorkspace(files: number, variant: WorkspaceVariant = "workspace"): Promise<{ bytes: number }> {
     if (files === 0) return { bytes: 0 };
+    if (variant !== "workspace") return benchWorkspaceVariant(this.ctx.storage.sql, variant, files);
     const workspace = openWorkspace(this.ctx.storage.sql, () => this.name);
     let bytes = 0;
     for (let i = 0; i < files; i++) {
@@ -22,6 +26,73 @@ export class ConversationAgent extends ProductionConversation {
     }
     return { bytes };
   }
+}
+
+/**
+ * Temporary (issue 20: where a workspace's memory goes): the same files written without the Workspace.
+ * plain1: a two-column WITHOUT ROWID table, one INSERT per file. plain9: the same table through nine
+ * distinct statements per file, as a filesystem with directories would. shape: the Workspace's own
+ * 13-column schema and parent_path index, written with one INSERT per file (directories included).
+ */
+export type WorkspaceVariant = "workspace" | "plain1" | "plain9" | "shape";
+
+function benchWorkspaceVariant(sql: SqlStorage, variant: Exclude<WorkspaceVariant, "workspace">, files: number): { bytes: number } {
+  let bytes = 0;
+  const now = Math.floor(Date.now() / 1000);
+  if (variant === "shape") {
+    const T = "bench_shape_files";
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS ${T} (
+        path            TEXT PRIMARY KEY,
+        parent_path     TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        type            TEXT NOT NULL CHECK(type IN ('file','directory','symlink')),
+        mime_type       TEXT NOT NULL DEFAULT 'text/plain',
+        size            INTEGER NOT NULL DEFAULT 0,
+        storage_backend TEXT NOT NULL DEFAULT 'inline' CHECK(storage_backend IN ('inline','r2')),
+        r2_key          TEXT,
+        target          TEXT,
+        content_encoding TEXT NOT NULL DEFAULT 'utf8',
+        content         TEXT,
+        created_at      INTEGER NOT NULL DEFAULT (unixepoch()),
+        modified_at     INTEGER NOT NULL DEFAULT (unixepoch())
+      )
+    `);
+    sql.exec(`CREATE INDEX IF NOT EXISTS ${T}_parent ON ${T}(parent_path)`);
+    const insert = `INSERT OR REPLACE INTO ${T} (path, parent_path, name, type, mime_type, size, storage_backend, r2_key, content_encoding, content, created_at, modified_at) VALUES (?, ?, ?, ?, 'text/plain', ?, 'inline', NULL, 'utf8', ?, ?, ?)`;
+    sql.exec(insert, "/", "", "", "directory", 0, null, now, now);
+    sql.exec(insert, "/src", "/", "src", "directory", 0, null, now, now);
+    for (let i = 0; i < files; i++) {
+      const content = benchSourceFile(i);
+      sql.exec(insert, `/src/module-${i}.js`, "/src", `module-${i}.js`, "file", new TextEncoder().encode(content).byteLength, content, now, now);
+      bytes += content.length;
+    }
+    return { bytes };
+  }
+  const T = "bench_plain_files";
+  sql.exec(`CREATE TABLE IF NOT EXISTS ${T} (path TEXT PRIMARY KEY, content TEXT) WITHOUT ROWID`);
+  for (let i = 0; i < files; i++) {
+    const path = `/src/module-${i}.js`;
+    const content = benchSourceFile(i);
+    if (variant === "plain1") {
+      sql.exec(`INSERT OR REPLACE INTO ${T} (path, content) VALUES (?, ?)`, path, content);
+    } else {
+      // Nine distinct statements, each run once per file: resolve the path, look up its parent and
+      // the parent's parent, create the parent directories, look up the existing row, upsert it,
+      // touch the parent, count the parent's children, stat the result.
+      sql.exec(`SELECT content FROM ${T} WHERE path = ? AND content IS NULL`, path).toArray();
+      sql.exec(`SELECT path FROM ${T} WHERE path = ?`, "/src").toArray();
+      sql.exec(`SELECT 1 AS found FROM ${T} WHERE path = ? LIMIT 1`, "/").toArray();
+      sql.exec(`INSERT OR IGNORE INTO ${T} (path, content) VALUES (?, NULL) RETURNING path`, "/src").toArray();
+      sql.exec(`SELECT length(content) AS size FROM ${T} WHERE path = ?`, path).toArray();
+      sql.exec(`INSERT INTO ${T} (path, content) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET content = excluded.content`, path, content);
+      sql.exec(`UPDATE ${T} SET content = NULL WHERE path = ? AND content IS NULL`, "/src");
+      sql.exec(`SELECT count(*) AS children FROM ${T} WHERE path > ? AND path < ?`, "/src/", "/src0").toArray();
+      sql.exec(`SELECT path, length(content) AS size FROM ${T} WHERE path = ?`, path).toArray();
+    }
+    bytes += content.length;
+  }
+  return { bytes };
 }
 
 /** A plausible source file: imports, a few functions, comments. */
@@ -55,9 +126,9 @@ bench.post("/bench/sandbox", async (c) => {
 
 // Wakes a conversation and gives it a workspace of `files` files (0: the object alone).
 bench.post("/bench/workspace", async (c) => {
-  const { key, files } = await c.req.json<{ key: string; files: number }>();
-  const conversation = c.env.CONVERSATION.getByName(key) as unknown as { benchWorkspace(files: number): Promise<{ bytes: number }> };
-  return c.json(await conversation.benchWorkspace(Math.min(files, 500)));
+  const { key, files, variant } = await c.req.json<{ key: string; files: number; variant?: WorkspaceVariant }>();
+  const conversation = c.env.CONVERSATION.getByName(key) as unknown as { benchWorkspace(files: number, variant?: WorkspaceVariant): Promise<{ bytes: number }> };
+  return c.json(await conversation.benchWorkspace(Math.min(files, 500), variant));
 });
 
 export default {
