@@ -4,19 +4,14 @@
 // and per package, plus the raw profile for Chrome DevTools. The inspector makes console.log
 // dearer than it is without one, so read `log` shares with that in mind.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { devVars } from "../dev/defaults.ts";
 import { ROOT, startWorker } from "../dev/workerd.ts";
 import { prepareMentions } from "./events.ts";
+import { inspect } from "./inspector.ts";
 import { closedLoop } from "./load.ts";
 import { BENCH_ENTRY, parkTurns, startNodeChild } from "./processes.ts";
-import type WebSocketClient from "ws";
-
-// Node's built-in WebSocket sends no Origin, which wrangler's inspector refuses; `ws` can. Loaded
-// through Node's resolver for the reason given in dev/emulator/discord-gateway.ts.
-const WebSocket = createRequire(import.meta.url)("ws") as typeof WebSocketClient;
 
 process.env.PATH = `${join(ROOT, "node_modules/.bin")}${delimiter}${process.env.PATH ?? ""}`;
 
@@ -37,31 +32,6 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** One DevTools session to the Worker's isolate: `send` resolves with the command's result. */
-async function inspect(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-  const target = targets.find((t) => !t.title.includes("ProxyWorker")) ?? targets[0];
-  if (!target) throw new Error("the inspector lists no Worker");
-  const socket = new WebSocket(target.webSocketDebuggerUrl, { origin: "http://localhost", maxPayload: 1 << 30 });
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
-  });
-  let nextId = 1;
-  const waiting = new Map<number, (result: unknown) => void>();
-  socket.on("message", (message) => {
-    const data = JSON.parse(String(message)) as { id?: number; result?: unknown };
-    if (data.id !== undefined) waiting.get(data.id)?.(data.result);
-  });
-  return {
-    send<T>(method: string, params: object = {}): Promise<T> {
-      const id = nextId++;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve) => waiting.set(id, resolve as (result: unknown) => void));
-    },
-    close: () => socket.close(),
-  };
-}
 
 /** Which package or project folder a frame's script belongs to (bundled: by source path). */
 function owner(url: string, functionName: string): string {

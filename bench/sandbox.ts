@@ -2,14 +2,11 @@
 // executor (a fresh Dynamic Worker isolate behind the guard) against the ceiling in the same run,
 // and the memory a conversation's workspace of 50 files adds to workerd.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type WebSocketClient from "ws";
 import { startWorker } from "../dev/workerd.ts";
+import { inspect } from "./inspector.ts";
 import { BENCH_ENTRY, processesInGroup, residentBytes } from "./processes.ts";
 import { SANDBOX_SNIPPETS } from "./sandbox-snippets.ts";
 
-// Node's built-in WebSocket sends no Origin, which wrangler's inspector refuses; `ws` can (as in bench/profile.ts).
-const WebSocket = createRequire(import.meta.url)("ws") as typeof WebSocketClient;
 
 /** Rounds over the 20 snippets (after one to warm up): 200 runs. */
 const ROUNDS = Number(process.env.BENCH_SANDBOX_ROUNDS ?? 10);
@@ -277,30 +274,3 @@ async function workspaceMemory(options: { vars: Record<string, string>; tempDir:
   }
 }
 
-/** One DevTools session to the Worker's isolate through wrangler's inspector: `send` resolves with the command's result. */
-async function inspect(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-  const target = targets.find((t) => !t.title.includes("ProxyWorker")) ?? targets[0];
-  if (!target) throw new Error("the inspector lists no Worker");
-  const socket = new WebSocket(target.webSocketDebuggerUrl, { origin: "http://localhost", maxPayload: 1 << 30 });
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
-  });
-  let nextId = 1;
-  const waiting = new Map<number, (result: unknown) => void>();
-  socket.on("message", (message) => {
-    const text = String(message);
-    if (text.includes('"HeapProfiler.addHeapSnapshotChunk"')) return; // the snapshot itself is not kept
-    const data = JSON.parse(text) as { id?: number; result?: unknown };
-    if (data.id !== undefined) waiting.get(data.id)?.(data.result);
-  });
-  return {
-    send<T>(method: string, params: object = {}): Promise<T> {
-      const id = nextId++;
-      socket.send(JSON.stringify({ id, method, params }));
-      return new Promise((resolve) => waiting.set(id, resolve as (result: unknown) => void));
-    },
-    close: () => socket.close(),
-  };
-}
