@@ -25,6 +25,15 @@ async function issueState(team: SeededTeam, issue: SeededIssue): Promise<IssueSt
   return found as unknown as IssueState;
 }
 
+/** A new issue whose comment asks the deployer to deploy a new service, as a person writes it there. */
+async function deployAsked() {
+  const service = `svc-${crypto.randomUUID().slice(0, 6)}`;
+  const team = await seedTeam();
+  const issue = await seedIssue(team, "Ship it", "Ready to go.");
+  const body = `@switchboard deploy ${service}`;
+  const mention = await control("/comments", { issueId: issue.id, body, userId: HUMAN.id });
+  return { service, team, issue, key: `linear:${issue.id}`, body, mention };
+}
 
 describe("approval gates on Linear, in an agent session: a select elicitation, answered by picking an option", () => {
   let team: SeededTeam;
@@ -41,12 +50,9 @@ describe("approval gates on Linear, in an agent session: a select elicitation, a
   };
 
   beforeEach(async () => {
-    service = `svc-${crypto.randomUUID().slice(0, 6)}`;
-    team = await seedTeam();
-    issue = await seedIssue(team, "Ship it", "Ready to go.");
-    key = `linear:${issue.id}`;
-    const body = `@switchboard deploy ${service}`;
-    const mention = await control("/comments", { issueId: issue.id, body, userId: HUMAN.id });
+    const asked = await deployAsked();
+    ({ service, team, issue, key } = asked);
+    const { body, mention } = asked;
     session = await seedSession(issue, mention.id);
     expect((await postLinear(sessionCreatedWebhook(issue, session.id, { id: mention.id, body }))).status).toBe(200);
     await control("/users", { ...GUEST, guest: true });
@@ -134,12 +140,10 @@ describe("approval gates on Linear without a session: a comment that asks, `/app
   };
 
   beforeEach(async () => {
-    service = `svc-${crypto.randomUUID().slice(0, 6)}`;
-    team = await seedTeam();
-    issue = await seedIssue(team, "Ship it", "Ready to go.");
-    key = `linear:${issue.id}`;
-    const body = `@switchboard deploy ${service}`;
-    thread = (await control("/comments", { issueId: issue.id, body, userId: HUMAN.id })).id;
+    const asked = await deployAsked();
+    ({ service, team, issue, key } = asked);
+    const { body } = asked;
+    thread = asked.mention.id;
     const payload = commentWebhook(issue, body);
     Object.assign(payload.data, { id: thread });
     expect((await postLinear(payload)).status).toBe(200);
