@@ -17,7 +17,7 @@ export class ConversationAgent extends ProductionConversation {
   async benchWorkspace(files: number, variant: WorkspaceVariant = "workspace"): Promise<{ bytes: number }> {
     if (files === 0) return { bytes: 0 };
     if (variant !== "workspace") return benchWorkspaceVariant(this.ctx.storage.sql, variant, files);
-    const workspace = openWorkspace(this.ctx.storage.sql, () => this.name);
+    const workspace = openWorkspace(this.ctx.storage.sql);
     let bytes = 0;
     for (let i = 0; i < files; i++) {
       const content = benchSourceFile(i);
