@@ -97,6 +97,12 @@ const SCRIPT: [string, (fs: WorkspaceFsLike) => Promise<unknown>][] = [
   ["write through a symlink", async (fs) => [await fs.writeFile("/src/link.js", "through\n"), await fs.readFile("/src/lib/dates.js")]],
   ["glob with a symlink", (fs) => fs.glob("/src/**")],
   ["readDir with a symlink", (fs) => fs.readDir("/src")],
+  ["dangling symlink", async (fs) => [await fs.symlink("/gone.js", "/dangling.js"), await fs.stat("/dangling.js"), await fs.lstat("/dangling.js"), await fs.readFile("/dangling.js"), await fs.exists("/dangling.js")]],
+  ["glob deep with a prefix", (fs) => fs.glob("/src/**/*.js")],
+  ["glob a character class", (fs) => fs.glob("/src/[lu]*")],
+  ["rm a file through its parent", async (fs) => [await fs.rm("/src/lib", { recursive: true }), await fs.readDir("/src"), await fs.stat("/src/link.js")]],
+  ["cp over an existing file", async (fs) => [await fs.cp("/notes.txt", "/moved/util.mjs"), await fs.readFile("/moved/util.mjs")]],
+  ["final tree", (fs) => fs.glob("/**")],
 ];
 
 describe("the conversation's file store behaves as @cloudflare/shell's Workspace", () => {
@@ -125,6 +131,17 @@ describe("the conversation's file store behaves as @cloudflare/shell's Workspace
       expect((await state.find("/", { type: "file" })).map((entry) => entry.path).sort()).toEqual(["/README.md", "/data/x.json", "/src/a.js", "/src/b.cjs"]);
       expect(await clearWorkspace(files, sql)).toBe(3);
       expect(await files.glob("/**/*")).toEqual([expect.objectContaining({ path: "/", type: "directory" })]);
+    });
+  });
+
+  it("where it differs from the Workspace: it refuses to write over a directory, moves a file onto itself as a no-op, refuses a NUL", async () => {
+    await inObject(async (sql) => {
+      const files = new ConversationFiles(sql);
+      await files.writeFile("/src/a.js", "a");
+      await expect(files.writeFile("/src", "x")).rejects.toThrow("EISDIR: /src is a directory");
+      await files.mv("/src/a.js", "/src/a.js");
+      expect(await files.readFile("/src/a.js")).toBe("a");
+      await expect(files.readFile("/src/a.js\0")).rejects.toThrow("EINVAL");
     });
   });
 
