@@ -34,7 +34,7 @@ export class ConversationAgent extends ProductionConversation {
  * distinct statements per file, as a filesystem with directories would. shape: the Workspace's own
  * 13-column schema and parent_path index, written with one INSERT per file (directories included).
  */
-export type WorkspaceVariant = "workspace" | "plain1" | "plain9" | "shape";
+export type WorkspaceVariant = "workspace" | "plain1" | "plain1reads" | "plain9" | "shape";
 
 function benchWorkspaceVariant(sql: SqlStorage, variant: Exclude<WorkspaceVariant, "workspace">, files: number): { bytes: number } {
   let bytes = 0;
@@ -75,6 +75,10 @@ function benchWorkspaceVariant(sql: SqlStorage, variant: Exclude<WorkspaceVarian
     const path = `/src/module-${i}.js`;
     const content = benchSourceFile(i);
     if (variant === "plain1") {
+      sql.exec(`INSERT OR REPLACE INTO ${T} (path, content) VALUES (?, ?)`, path, content);
+    } else if (variant === "plain1reads") {
+      // plain1 plus four executions of one more statement per file: executions, not distinct statements.
+      for (const key of [path, "/src", "/", path]) sql.exec(`SELECT path FROM ${T} WHERE path >= ? AND path < ?`, key, `${key}0`).toArray();
       sql.exec(`INSERT OR REPLACE INTO ${T} (path, content) VALUES (?, ?)`, path, content);
     } else {
       // Nine distinct statements, each run once per file: resolve the path, look up its parent and

@@ -41,6 +41,12 @@ const seconds = () => Math.floor(Date.now() / 1000);
 export class ConversationFiles implements WorkspaceFsLike {
   private readonly sql: Sql;
   private ready = false;
+  /**
+   * Directories this store has seen to be directories: a write under one checks no ancestor again.
+   * Forgotten on any removal or move, so it holds while this is the only store over the conversation's
+   * SQL (the conversation keeps one).
+   */
+  private readonly dirs = new Set<string>();
 
   constructor(sql: Sql) {
     this.sql = sql;
@@ -92,12 +98,20 @@ export class ConversationFiles implements WorkspaceFsLike {
 
   /** Every missing ancestor of `path` is implied by it; one that is a file or a symlink refuses it. */
   private checkParents(path: string): void {
-    for (let dir = parentOf(path); dir !== "/" && dir !== ""; dir = parentOf(dir)) {
+    for (let dir = parentOf(path); dir !== "/" && dir !== "" && !this.dirs.has(dir); dir = parentOf(dir)) {
       const row = this.row(dir);
       if (!row) continue;
       if (row.type !== "directory") throw new Error(`ENOTDIR: ${dir} is not a directory`);
-      return; // a directory row: its own ancestors were checked when it was made
+      break; // a directory row: its own ancestors were checked when it was made
     }
+    for (let dir = parentOf(path); dir !== "/" && dir !== ""; dir = parentOf(dir)) this.dirs.add(dir);
+  }
+
+  /** The row at `path` (without content) and whether any path lies under it, in one query. */
+  private look(path: string): { row: Row | undefined; parent: boolean } {
+    // From `path` up to `path0`: the path itself, names that extend it (`a.js.map`), then its descendants.
+    const rows = this.rows([path, `${path}0`]);
+    return { row: rows[0]?.path === path ? rows[0] : undefined, parent: rows.some((row) => row.path.startsWith(`${path}/`)) };
   }
 
   /** A directory left empty by a removal stays, as the Workspace's directory rows do. */
@@ -107,13 +121,19 @@ export class ConversationFiles implements WorkspaceFsLike {
     this.put(parent, "directory", "text/plain", null);
   }
 
+  /** A write: one query to look at the path (two through a symlink), then the upsert. */
   private write(path: string, content: string | Uint8Array, mime: string): void {
-    const normalized = this.resolve(normalize(path));
+    let normalized = normalize(path);
     if (normalized === "/") throw new Error("EISDIR: cannot write to root directory");
+    let existing = this.look(normalized);
+    if (existing.row?.type === "symlink") {
+      normalized = this.resolve(normalized);
+      if (normalized === "/") throw new Error("EISDIR: cannot write to root directory");
+      existing = this.look(normalized);
+    }
     this.checkParents(normalized);
-    const existing = this.entry(normalized);
-    if (existing?.type === "directory") throw new Error(`EISDIR: ${path} is a directory`);
-    this.put(normalized, "file", mime, content, existing?.created);
+    if (existing.row?.type === "directory" || (!existing.row && existing.parent)) throw new Error(`EISDIR: ${path} is a directory`);
+    this.put(normalized, "file", mime, content, existing.row?.created);
   }
 
   private read(path: string): Row | null {
@@ -250,6 +270,7 @@ export class ConversationFiles implements WorkspaceFsLike {
   async rm(path: string, opts?: { recursive?: boolean; force?: boolean }): Promise<void> {
     const normalized = normalize(path);
     if (normalized === "/") throw new Error("EPERM: cannot remove root directory");
+    this.dirs.clear();
     const existing = this.entry(normalized);
     if (!existing) {
       if (opts?.force) return;
@@ -285,6 +306,7 @@ export class ConversationFiles implements WorkspaceFsLike {
     const source = this.entry(srcNorm);
     if (!source) throw new Error(`ENOENT: no such file or directory: ${src}`);
     if (srcNorm === destNorm) return;
+    this.dirs.clear();
     if (source.type === "directory") {
       if (!(opts?.recursive ?? true)) throw new Error(`EISDIR: cannot move directory without recursive: ${src}`);
       await this.cp(src, dest, { recursive: true });
@@ -303,6 +325,7 @@ export class ConversationFiles implements WorkspaceFsLike {
 
   /** Deletes every file and directory; how many entries the root held. */
   clear(): number {
+    this.dirs.clear();
     const entries = new Set(this.rows(under("/")).map((row) => row.path.split("/")[1])).size;
     this.delete(under("/"));
     return entries;
