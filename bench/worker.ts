@@ -12,7 +12,7 @@ export { DiscordGateway, Installation, InstallationIndex, ParticipationIndex, Us
 export class ConversationAgent extends ProductionConversation {
   /**
    * Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would; 0 only wakes (or touches) it.
-   * `variant` (BENCH_WORKSPACE_VARIANT, temporary, for issue 20) writes the same files another way instead of through the Workspace.
+   * `variant` (BENCH_WORKSPACE_VARIANT, temporary, for issue 20) writes the same files another way instead of through the store.
    */
   async benchWorkspace(files: number, variant: WorkspaceVariant = "workspace"): Promise<{ bytes: number }> {
     if (files === 0) return { bytes: 0 };
@@ -29,7 +29,7 @@ export class ConversationAgent extends ProductionConversation {
 }
 
 /**
- * Temporary (issue 20: where a workspace's memory goes): the same files written without the Workspace.
+ * Temporary (issue 20: where a workspace's memory goes): the same files written without the store.
  * plain1: a two-column WITHOUT ROWID table, one INSERT per file. plain9: the same table through nine
  * distinct statements per file, as a filesystem with directories would. shape: the Workspace's own
  * 13-column schema and parent_path index, written with one INSERT per file (directories included).
