@@ -18,7 +18,7 @@ const MEMORY_ROUNDS = Number(process.env.BENCH_WORKSPACE_ROUNDS ?? 3);
 const WORKSPACE_FILES = Number(process.env.BENCH_WORKSPACE_FILES ?? 50);
 /**
  * Temporary (issue 20): how the workspace variant's files are written (bench/worker.ts): `workspace`
- * (the default, @cloudflare/shell's Workspace), `plain1`, `plain9`, `shape`; a comma list measures
+ * (the default: the conversation's store, ConversationFiles), `plain1`, `plain1reads`, `plain9`, `shape`; a comma list measures
  * each in turn within every round and reports each, the first as the section's result.
  */
 const WORKSPACE_VARIANTS = (process.env.BENCH_WORKSPACE_VARIANT ?? "workspace").split(",").map((v) => v.trim()).filter(Boolean);

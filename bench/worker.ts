@@ -12,12 +12,12 @@ export { DiscordGateway, Installation, InstallationIndex, ParticipationIndex, Us
 export class ConversationAgent extends ProductionConversation {
   /**
    * Fills this conversation's workspace with `files` source files of about 2 KiB, as the loader tool would; 0 only wakes (or touches) it.
-   * `variant` (BENCH_WORKSPACE_VARIANT, temporary, for issue 20) writes the same files another way instead of through the Workspace.
+   * `variant` (BENCH_WORKSPACE_VARIANT, temporary, for issue 20) writes the same files another way instead of through the store.
    */
   async benchWorkspace(files: number, variant: WorkspaceVariant = "workspace"): Promise<{ bytes: number }> {
     if (files === 0) return { bytes: 0 };
     if (variant !== "workspace") return benchWorkspaceVariant(this.ctx.storage.sql, variant, files);
-    const workspace = openWorkspace(this.ctx.storage.sql, () => this.name);
+    const workspace = openWorkspace(this.ctx.storage.sql);
     let bytes = 0;
     for (let i = 0; i < files; i++) {
       const content = benchSourceFile(i);
@@ -29,12 +29,12 @@ export class ConversationAgent extends ProductionConversation {
 }
 
 /**
- * Temporary (issue 20: where a workspace's memory goes): the same files written without the Workspace.
+ * Temporary (issue 20: where a workspace's memory goes): the same files written without the store.
  * plain1: a two-column WITHOUT ROWID table, one INSERT per file. plain9: the same table through nine
  * distinct statements per file, as a filesystem with directories would. shape: the Workspace's own
  * 13-column schema and parent_path index, written with one INSERT per file (directories included).
  */
-export type WorkspaceVariant = "workspace" | "plain1" | "plain9" | "shape";
+export type WorkspaceVariant = "workspace" | "plain1" | "plain1reads" | "plain9" | "shape";
 
 function benchWorkspaceVariant(sql: SqlStorage, variant: Exclude<WorkspaceVariant, "workspace">, files: number): { bytes: number } {
   let bytes = 0;
@@ -75,6 +75,10 @@ function benchWorkspaceVariant(sql: SqlStorage, variant: Exclude<WorkspaceVarian
     const path = `/src/module-${i}.js`;
     const content = benchSourceFile(i);
     if (variant === "plain1") {
+      sql.exec(`INSERT OR REPLACE INTO ${T} (path, content) VALUES (?, ?)`, path, content);
+    } else if (variant === "plain1reads") {
+      // plain1 plus four executions of one more statement per file: executions, not distinct statements.
+      for (const key of [path, "/src", "/", path]) sql.exec(`SELECT path FROM ${T} WHERE path >= ? AND path < ?`, key, `${key}0`).toArray();
       sql.exec(`INSERT OR REPLACE INTO ${T} (path, content) VALUES (?, ?)`, path, content);
     } else {
       // Nine distinct statements, each run once per file: resolve the path, look up its parent and

@@ -21,7 +21,7 @@ async function seed(owner: string, repo: string, body: { files: Record<string, s
 async function load(target: { owner: string; repo: string; number: number; isPullRequest: boolean }, paths: string[]) {
   const key = `github:${target.owner}/${target.repo}#${target.number}`;
   return runInDurableObject(await conversation(key), async (_instance: ConversationAgent, state) => {
-    const workspace = openWorkspace(state.storage.sql, () => key);
+    const workspace = openWorkspace(state.storage.sql);
     const context: ToolContext = {
       idempotencyKey: `test:${key}`,
       replay: false,

@@ -23,7 +23,7 @@ function contextOver(state: DurableObjectState, name: string): ToolContext {
     progress: async () => {},
     channel: { name: "github", target: {}, config: {} },
     event: {} as ToolContext["event"],
-    workspace: openWorkspace(state.storage.sql, () => name),
+    workspace: openWorkspace(state.storage.sql),
     sandbox: createSandbox(env.LOADER),
   };
 }

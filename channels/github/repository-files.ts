@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/rest";
-import type { Workspace } from "@cloudflare/shell";
+import type { WorkspaceFsLike } from "@cloudflare/shell";
 import { candidatePaths } from "../../src/sandbox/paths.ts";
 import { relativeImports } from "../../src/sandbox/snippet.ts";
 import type { GitHubTarget } from "./target.ts";
@@ -21,7 +21,7 @@ export interface LoadedFiles {
  * workspace: one tree listing (git trees API, recursive) to see which exist and how large they
  * are, then the contents API for each file wanted. Nothing else of the repository is fetched.
  */
-export async function loadRepositoryFiles(octokit: Octokit, target: GitHubTarget, paths: readonly string[], workspace: Workspace): Promise<LoadedFiles> {
+export async function loadRepositoryFiles(octokit: Octokit, target: GitHubTarget, paths: readonly string[], workspace: WorkspaceFsLike): Promise<LoadedFiles> {
   const repo = { owner: target.owner, repo: target.repo };
   const ref = target.isPullRequest
     ? (await octokit.rest.pulls.get({ ...repo, pull_number: target.number })).data.head.sha

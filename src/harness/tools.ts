@@ -2,7 +2,7 @@ import type { JSONValue, LanguageModelV4FunctionTool } from "@ai-sdk/provider";
 import { z } from "zod";
 import type { EffectContext, PostedMessage } from "../channel.ts";
 import type { NormalizedEvent } from "../event.ts";
-import type { Workspace } from "@cloudflare/shell";
+import type { WorkspaceFsLike } from "@cloudflare/shell";
 import type { Sandbox } from "../sandbox/run.ts";
 
 /** A step worth showing while a turn runs ("Added labels: bug"), where the platform has room for it. */
@@ -35,9 +35,10 @@ export interface ToolContext extends EffectContext {
   readonly followers?: Followers;
   /**
    * The conversation's workspace, for agents declared with `workspace: true` (or `code: true`):
-   * files that last across turns, in the conversation's own SQLite (@cloudflare/shell).
+   * files that last across turns, in the conversation's own SQLite (@cloudflare/shell's
+   * filesystem interface, the methods its state backend uses).
    */
-  readonly workspace?: Workspace;
+  readonly workspace?: WorkspaceFsLike;
   /** Runs code in a fresh isolate with no network, bindings or secrets; it may import the workspace's files. */
   readonly sandbox?: Sandbox;
 }

@@ -20,9 +20,8 @@ import { retryAt, transientFailure } from "../retry.ts";
 import type { Router } from "../routing.ts";
 import { ConversationStore, STORE_LIMITS, type InboxRow, type PendingTurn } from "./store.ts";
 import { participationPlace } from "./participation.ts";
-import type { Workspace } from "@cloudflare/shell";
 import { createSandbox } from "../sandbox/run.ts";
-import { clearWorkspace, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
+import { clearWorkspace, type ConversationFiles, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
 
 /** How long a closed ticket's workspace is kept (a reopen within it keeps it), before its files are deleted. */
 export const WORKSPACE_RETENTION_MS = 7 * 86_400_000;
@@ -134,7 +133,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
   /** The conversation's files, opened the first time an agent with a workspace needs them. */
-  private files: Workspace | undefined;
+  private files: ConversationFiles | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -565,9 +564,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * sandbox is told the names of the Worker's bindings and variables (never their values), so a
    * snippet that reads one is refused by name.
    */
-  private workspaceFor(agent: AgentDefinition): { workspace?: Workspace; sandbox?: ReturnType<typeof createSandbox> } {
+  private workspaceFor(agent: AgentDefinition): { workspace?: ConversationFiles; sandbox?: ReturnType<typeof createSandbox> } {
     if (!agent.workspace) return {};
-    this.files ??= openWorkspace(this.ctx.storage.sql, () => this.name);
+    this.files ??= openWorkspace(this.ctx.storage.sql);
     const loader = (this.env as Partial<Env>).LOADER;
     if (!loader) return { workspace: this.files };
     const hostNames = Object.keys(this.env);
@@ -601,8 +600,8 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const retention = new WorkspaceRetention(this.ctx.storage.sql);
     const closed = retention.closedAt();
     if (closed === null || closed !== closedAt || Date.now() < closed + WORKSPACE_RETENTION_MS) return;
-    this.files ??= openWorkspace(this.ctx.storage.sql, () => this.name);
-    const removed = await clearWorkspace(this.files);
+    this.files ??= openWorkspace(this.ctx.storage.sql);
+    const removed = await clearWorkspace(this.files, this.ctx.storage.sql);
     log("workspace.purged", { conversationKey: this.name, entries: removed });
   }
 

@@ -1,9 +1,9 @@
 import type { ResolvedProvider } from "@cloudflare/codemode";
-import { STATE_TYPES } from "@cloudflare/shell";
+import { createWorkspaceStateBackend, STATE_TYPES } from "@cloudflare/shell";
 import type { JSONValue } from "@ai-sdk/provider";
 import { z } from "zod";
 import { defineTool, type Tool, type ToolContext, type ToolSet } from "../harness/tools.ts";
-import type { Workspace } from "@cloudflare/shell";
+import type { WorkspaceFsLike } from "@cloudflare/shell";
 import type { Sandbox, SandboxVerdict } from "./run.ts";
 import { diffWorkspace, grepWorkspace, sandboxFiles } from "./workspace.ts";
 
@@ -16,7 +16,7 @@ const WorkspacePath = z
   .max(500)
   .refine((path) => !path.split("/").includes(".."), "a workspace path cannot climb with ..");
 
-function workspaceOf(context: ToolContext): Workspace {
+function workspaceOf(context: ToolContext): WorkspaceFsLike {
   if (!context.workspace) throw new Error("this agent has no workspace: declare it with `workspace: true`");
   return context.workspace;
 }
@@ -133,8 +133,8 @@ export function codeTool(tools: ToolSet): Tool {
       const providers: ResolvedProvider[] = [{ name: "codemode", fns }];
       if (context.workspace) {
         // Loaded when a program runs: @cloudflare/shell/workers brings codemode (and its parser) with it.
-        const [{ resolveProvider }, { stateTools }] = await Promise.all([import("@cloudflare/codemode"), import("@cloudflare/shell/workers")]);
-        providers.push(resolveProvider(stateTools(context.workspace)));
+        const [{ resolveProvider }, { stateToolsFromBackend }] = await Promise.all([import("@cloudflare/codemode"), import("@cloudflare/shell/workers")]);
+        providers.push(resolveProvider(stateToolsFromBackend(createWorkspaceStateBackend(context.workspace))));
       }
       return programResult(await sandboxOf(context).runProgram({ code }, providers));
     },
