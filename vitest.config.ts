@@ -34,6 +34,9 @@ function workersProject(name: string, options: { main?: string; include: string[
           // over workerd's default message cap. This flag raises the cap. The list repeats
           // wrangler.toml's flags, since it replaces them.
           compatibilityFlags: ["nodejs_compat", "increase_websocket_message_size"],
+          // A bucket the workspace test passes for large files (WORKSPACE_FILES stays unbound, so
+          // conversations keep the lean store).
+          r2Buckets: ["LARGE_FILES_TEST"],
           bindings: {
             ...testBindings,
             GITHUB_API_URL: `${inject<string>("emulatorUrl")}/github`,

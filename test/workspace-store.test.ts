@@ -1,8 +1,8 @@
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { createWorkspaceStateBackend, Workspace, type WorkspaceFsLike } from "@cloudflare/shell";
 import { describe, expect, it } from "vitest";
 import type { Sql } from "../src/harness/journal.ts";
-import { clearWorkspace, ConversationFiles, grepWorkspace, sandboxFiles } from "../src/sandbox/workspace.ts";
+import { clearWorkspace, ConversationFiles, grepWorkspace, openWorkspace, sandboxFiles } from "../src/sandbox/workspace.ts";
 import type { ConversationAgent } from "../src/worker.ts";
 import { conversation } from "./support/agents.ts";
 
@@ -152,6 +152,22 @@ describe("the conversation's file store behaves as @cloudflare/shell's Workspace
       await createWorkspaceStateBackend(files).searchFiles("/**/*", "export");
       files.clear();
       expect(statements.size).toBe(4);
+    });
+  });
+
+  it("with an R2 bucket for large files, the workspace is the Workspace: a file over 1.5 MB lives in the bucket, the rest inline", async () => {
+    const bucket = (env as unknown as { LARGE_FILES_TEST: R2Bucket }).LARGE_FILES_TEST;
+    const name = `r2-${crypto.randomUUID().slice(0, 8)}`;
+    await inObject(async (_sql, _statements, storage) => {
+      const files = openWorkspace(storage, { r2: bucket, name: () => name });
+      expect(files).toBeInstanceOf(Workspace);
+      const large = "x".repeat(2 * 1024 * 1024);
+      await files.writeFile("/logs/big.log", large);
+      await files.writeFile("/src/small.js", "export {};\n");
+      expect((await files.readFile("/logs/big.log"))?.length).toBe(large.length);
+      expect((await bucket.list({ prefix: `${name}/` })).objects.map((object) => object.size)).toEqual([large.length]);
+      expect(await clearWorkspace(files, storage)).toBe(2);
+      expect((await bucket.list({ prefix: `${name}/` })).objects).toEqual([]);
     });
   });
 });

@@ -21,7 +21,7 @@ import type { Router } from "../routing.ts";
 import { ConversationStore, STORE_LIMITS, type InboxRow, type PendingTurn } from "./store.ts";
 import { participationPlace } from "./participation.ts";
 import { createSandbox } from "../sandbox/run.ts";
-import { clearWorkspace, type ConversationFiles, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
+import { clearWorkspace, type ConversationWorkspace, openWorkspace, WorkspaceRetention } from "../sandbox/workspace.ts";
 
 /** How long a closed ticket's workspace is kept (a reopen within it keeps it), before its files are deleted. */
 export const WORKSPACE_RETENTION_MS = 7 * 86_400_000;
@@ -133,7 +133,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
   /** The turn running in this isolate, so a cancel event can stop it. */
   private running: { seq: number; controller: AbortController } | null = null;
   /** The conversation's files, opened the first time an agent with a workspace needs them. */
-  private files: ConversationFiles | undefined;
+  private files: ConversationWorkspace | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -528,6 +528,12 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * budgets, the workspace) spent today before it, plus what it spends as it goes. The
    * workspace's ledger is read once, here; concurrent turns there can overshoot by their own spend.
    */
+  /** The conversation's workspace: in its SQLite, with large files in R2 where WORKSPACE_FILES is bound. */
+  private openFiles(): ConversationWorkspace {
+    const r2 = (this.env as { WORKSPACE_FILES?: R2Bucket }).WORKSPACE_FILES;
+    return openWorkspace(this.ctx.storage.sql, r2 ? { r2, name: () => this.name } : undefined);
+  }
+
   private async spending(budgets: AgentBudgets, tenant: string, enabled: boolean): Promise<Spending> {
     const day = utcDay();
     const conversation = this.store.spent({ day });
@@ -564,9 +570,9 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
    * sandbox is told the names of the Worker's bindings and variables (never their values), so a
    * snippet that reads one is refused by name.
    */
-  private workspaceFor(agent: AgentDefinition): { workspace?: ConversationFiles; sandbox?: ReturnType<typeof createSandbox> } {
+  private workspaceFor(agent: AgentDefinition): { workspace?: ConversationWorkspace; sandbox?: ReturnType<typeof createSandbox> } {
     if (!agent.workspace) return {};
-    this.files ??= openWorkspace(this.ctx.storage.sql);
+    this.files ??= this.openFiles();
     const loader = (this.env as Partial<Env>).LOADER;
     if (!loader) return { workspace: this.files };
     const hostNames = Object.keys(this.env);
@@ -600,7 +606,7 @@ export abstract class ConversationRuntime extends Agent<Env, ConversationState> 
     const retention = new WorkspaceRetention(this.ctx.storage.sql);
     const closed = retention.closedAt();
     if (closed === null || closed !== closedAt || Date.now() < closed + WORKSPACE_RETENTION_MS) return;
-    this.files ??= openWorkspace(this.ctx.storage.sql);
+    this.files ??= this.openFiles();
     const removed = await clearWorkspace(this.files, this.ctx.storage.sql);
     log("workspace.purged", { conversationKey: this.name, entries: removed });
   }

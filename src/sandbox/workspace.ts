@@ -1,4 +1,4 @@
-import { createWorkspaceStateBackend, type FileInfo, type FileStat, type WorkspaceFsLike } from "@cloudflare/shell";
+import { createWorkspaceStateBackend, type FileInfo, type FileStat, Workspace, type WorkspaceFsLike } from "@cloudflare/shell";
 import type { Sql } from "../harness/journal.ts";
 
 /**
@@ -343,8 +343,17 @@ export class ConversationFiles implements WorkspaceFsLike {
 /** What a sandbox run may import from the workspace, so one run's module set stays small. */
 export const SANDBOX_FILE_CAPS = { files: 200, bytes: 2 * 1024 * 1024 } as const;
 
-/** The conversation's files, over its SQL handle (Durable Object SqlStorage in practice). */
-export function openWorkspace(sql: SqlStorage | Sql): ConversationFiles {
+/** A conversation's workspace: the lean store, or the Workspace when large files go to R2. */
+export type ConversationWorkspace = ConversationFiles | Workspace;
+
+/**
+ * The conversation's files, over its SQL handle (Durable Object SqlStorage in practice). With an
+ * R2 bucket (`largeFiles`: the optional WORKSPACE_FILES binding), @cloudflare/shell's Workspace
+ * instead, which keeps files over 1.5 MB in the bucket under `<name>/files/…` and the rest inline:
+ * large files, at about twice the memory per live conversation (bench/README.md, Sandbox).
+ */
+export function openWorkspace(sql: SqlStorage | Sql, largeFiles?: { r2: R2Bucket; name: () => string }): ConversationWorkspace {
+  if (largeFiles) return new Workspace({ sql: sql as SqlStorage, namespace: "files", r2: largeFiles.r2, name: largeFiles.name });
   return new ConversationFiles(sql as Sql);
 }
 
@@ -408,9 +417,14 @@ export class WorkspaceRetention {
  * Deletes every file of the workspace: a closed conversation's, after its retention period. The
  * table of @cloudflare/shell's Workspace, which held the workspace before `sb_files`, goes too.
  */
-export async function clearWorkspace(workspace: ConversationFiles, sql: SqlStorage | Sql): Promise<number> {
-  (sql as Sql).exec("DROP TABLE IF EXISTS cf_workspace_files");
-  return workspace.clear();
+export async function clearWorkspace(workspace: ConversationWorkspace, sql: SqlStorage | Sql): Promise<number> {
+  if (workspace instanceof ConversationFiles) {
+    (sql as Sql).exec("DROP TABLE IF EXISTS cf_workspace_files");
+    return workspace.clear();
+  }
+  const entries = await workspace.readDir("/");
+  for (const entry of entries) await workspace.rm(entry.path, { recursive: true, force: true });
+  return entries.length;
 }
 
 /** As the Workspace's: absolute, without `.`, `..` or empty segments. A NUL is refused (the store's ranges rely on it). */
