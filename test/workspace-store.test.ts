@@ -119,11 +119,11 @@ describe("the conversation's file store behaves as @cloudflare/shell's Workspace
   it("grep, diff, the state backend and the sandbox's imports work over it", async () => {
     await inObject(async (sql) => {
       const files = new ConversationFiles(sql);
-      await files.writeFile("/src/a.js", "const x = 1;\n// TODO\n");
+      await files.writeFile("/src/a.js", "const x = 1;\n// deprecated\n");
       await files.writeFile("/src/b.cjs", "module.exports = 2;\n");
-      await files.writeFile("/README.md", "TODO too\n");
-      expect(await grepWorkspace(files, "TODO", { glob: "/**/*.js" })).toEqual([{ path: "/src/a.js", matches: [{ line: 2, text: "// TODO" }] }]);
-      expect(await sandboxFiles(files)).toEqual({ "src/a.js": "const x = 1;\n// TODO\n", "src/b.cjs": "module.exports = 2;\n" });
+      await files.writeFile("/README.md", "deprecated too\n");
+      expect(await grepWorkspace(files, "deprecated", { glob: "/**/*.js" })).toEqual([{ path: "/src/a.js", matches: [{ line: 2, text: "// deprecated" }] }]);
+      expect(await sandboxFiles(files)).toEqual({ "src/a.js": "const x = 1;\n// deprecated\n", "src/b.cjs": "module.exports = 2;\n" });
       const state = createWorkspaceStateBackend(files);
       expect(await state.diffContent("/src/b.cjs", "module.exports = 3;\n")).toContain("+module.exports = 3;");
       await state.writeJson("/data/x.json", { a: 1 });

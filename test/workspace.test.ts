@@ -53,17 +53,17 @@ describe("a conversation's workspace", () => {
   it("write_file, read_file, list, grep and diff work on files that stay in the conversation's SQLite", async () => {
     const name = `github:workspace-tests/files-${crypto.randomUUID().slice(0, 8)}#1`;
     await inConversation(name, async (context) => {
-      await workspaceTools.write_file.execute({ path: "/src/dates.js", content: "export const add = (a, b) => a + b;\n// TODO: timezones\n" }, context);
+      await workspaceTools.write_file.execute({ path: "/src/dates.js", content: "export const add = (a, b) => a + b;\n// note: timezones\n" }, context);
       await workspaceTools.write_file.execute({ path: "/src/util.js", content: "export const id = (x) => x;\n" }, context);
     });
     // Another activation of the same object reads what the first wrote.
     await inConversation(name, async (context) => {
-      expect(await workspaceTools.read_file.execute({ path: "/src/dates.js" }, context)).toEqual({ path: "/src/dates.js", content: "export const add = (a, b) => a + b;\n// TODO: timezones\n" });
+      expect(await workspaceTools.read_file.execute({ path: "/src/dates.js" }, context)).toEqual({ path: "/src/dates.js", content: "export const add = (a, b) => a + b;\n// note: timezones\n" });
       expect(await workspaceTools.list.execute({ path: "/src" }, context)).toEqual([
         { path: "/src/dates.js", type: "file", size: 55 },
         { path: "/src/util.js", type: "file", size: 28 },
       ]);
-      expect(await workspaceTools.grep.execute({ query: "TODO" }, context)).toEqual([{ path: "/src/dates.js", matches: [{ line: 2, text: "// TODO: timezones" }] }]);
+      expect(await workspaceTools.grep.execute({ query: "timezones" }, context)).toEqual([{ path: "/src/dates.js", matches: [{ line: 2, text: "// note: timezones" }] }]);
       const { diff } = (await workspaceTools.diff.execute({ path: "/src/util.js", content: "export const id = (value) => value;\n" }, context)) as { diff: string };
       expect(diff).toContain("-export const id = (x) => x;");
       expect(diff).toContain("+export const id = (value) => value;");

@@ -52,9 +52,9 @@ describe("a clone is the whole project", () => {
 
   it("the check catches each way a path leaves the repository", () => {
     const file = join(ROOT, "test/support/example.ts");
-    expect(pathsOutside(file, `resolve(import.meta.dirname, "../../../shared/fixtures")`)).toEqual(["../../../shared/fixtures"]);
-    expect(pathsOutside(file, `join(ROOT, "../shared/datasets/x.csv")`)).toEqual(["ROOT + ../shared/datasets/x.csv"]);
-    expect(pathsOutside(file, `const DATA = "/work/shared/datasets/nlbse24";`)).toEqual(["/work/shared/datasets/nlbse24"]);
+    expect(pathsOutside(file, `resolve(import.meta.dirname, "../../../beside-the-clone/fixtures")`)).toEqual(["../../../beside-the-clone/fixtures"]);
+    expect(pathsOutside(file, `join(ROOT, "../beside-the-clone/datasets/x.csv")`)).toEqual(["ROOT + ../beside-the-clone/datasets/x.csv"]);
+    expect(pathsOutside(file, `const DATA = "/work/beside-the-clone/datasets/nlbse24";`)).toEqual(["/work/beside-the-clone/datasets/nlbse24"]);
     expect(pathsOutside(file, `import { x } from "../../dev/workerd.ts"; resolve(dir, "../fixtures")`)).toEqual([]);
     expect(pathsOutside(join(ROOT, "src/agent.ts"), ` * import { defineAgent } from "../../src/index.ts";\n// see "../../x"`)).toEqual([]);
   });
