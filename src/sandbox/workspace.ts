@@ -37,6 +37,8 @@ const exactly = (path: string): [string, string] => [path, `${path}\0`];
 /** The range of every path under directory `path`. */
 const under = (path: string): [string, string] => (path === "/" ? ["/", "0"] : [`${path}/`, `${path}0`]);
 const seconds = () => Math.floor(Date.now() / 1000);
+/** A directory no row stands for: implied by the paths under it, with the times it is given. */
+const impliedDirectory = (path: string, created = 0, modified = 0): Row => ({ path, type: "directory", mime: "text/plain", size: 0, created, modified, content: null });
 
 export class ConversationFiles implements WorkspaceFsLike {
   private readonly sql: Sql;
@@ -84,7 +86,7 @@ export class ConversationFiles implements WorkspaceFsLike {
     const row = this.row(path);
     if (row) return row;
     const [first] = this.rows(under(path), { limit: 1 });
-    if (path === "/" || first) return { path, type: "directory", mime: "text/plain", size: 0, created: first?.created ?? 0, modified: first?.modified ?? 0, content: null };
+    if (path === "/" || first) return impliedDirectory(path, first?.created, first?.modified);
     return undefined;
   }
 
@@ -202,7 +204,8 @@ export class ConversationFiles implements WorkspaceFsLike {
     const existing = await this.readFile(path);
     if (existing === null) return this.writeFile(path, content, mimeType);
     const resolved = this.resolve(normalize(path));
-    this.put(resolved, "file", this.row(resolved)?.mime ?? mimeType, existing + content, this.row(resolved)?.created);
+    const row = this.row(resolved);
+    this.put(resolved, "file", row?.mime ?? mimeType, existing + content, row?.created);
   }
 
   async exists(path: string): Promise<boolean> {
@@ -219,7 +222,7 @@ export class ConversationFiles implements WorkspaceFsLike {
       const name = slash === -1 ? rest : rest.slice(0, slash);
       const path = prefix + name;
       if (slash === -1) children.set(path, row);
-      else if (!children.has(path)) children.set(path, { path, type: "directory", mime: "text/plain", size: 0, created: row.created, modified: row.modified, content: null });
+      else if (!children.has(path)) children.set(path, impliedDirectory(path, row.created, row.modified));
     }
     const order = { directory: 0, file: 1, symlink: 2 } as const;
     const sorted = [...children.values()].sort((a, b) => order[a.type] - order[b.type] || compare(baseName(a.path), baseName(b.path)));
@@ -238,11 +241,11 @@ export class ConversationFiles implements WorkspaceFsLike {
     const range: [string, string] = [prefix, `${prefix.slice(0, -1)}0`];
     const entries = new Map<string, Row>();
     const inRange = (path: string) => path >= range[0] && path < range[1];
-    if (inRange("/")) entries.set("/", { path: "/", type: "directory", mime: "text/plain", size: 0, created: 0, modified: 0, content: null });
+    if (inRange("/")) entries.set("/", impliedDirectory("/"));
     for (const row of this.rows(range)) {
       entries.set(row.path, row);
       for (let dir = parentOf(row.path); dir !== "/" && dir !== "" && inRange(dir) && !entries.has(dir); dir = parentOf(dir)) {
-        entries.set(dir, { path: dir, type: "directory", mime: "text/plain", size: 0, created: row.created, modified: row.modified, content: null });
+        entries.set(dir, impliedDirectory(dir, row.created, row.modified));
       }
     }
     return [...entries.values()].filter((row) => regex.test(row.path)).sort((a, b) => compare(a.path, b.path)).map((row) => this.info(row, true));
